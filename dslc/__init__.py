@@ -1,0 +1,1 @@
+"""dslc: the compiler for game-scoring strategies (JSON AST and text)."""
