@@ -1,0 +1,149 @@
+"""Engines, sessions and transactions for Postgres (psycopg 3) and SQLite.
+
+``Database.transaction()`` is the only way the service writes: one
+transaction per operation, committed on success and rolled back on any
+exception, with database errors translated into the store's typed errors.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import Conflict, SchemaMissing, StoreError
+from store.models import FAMILY_VERSION_UNIQUE, ONE_PUBLISHED_INDEX
+
+ENV_VAR = "DSLC_DATABASE_URL"
+# The embedded default: a SQLite file in the working directory.
+DEFAULT_URL = "sqlite:///dslc.db"
+
+_BEGIN_MODE = "dslc_sqlite_begin"
+
+
+class DatabaseError(StoreError):
+    """The database could not be reached or failed in an unexpected way."""
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else ``$DSLC_DATABASE_URL``, else ``dslc.db``."""
+    chosen = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    return normalise_url(chosen)
+
+
+def normalise_url(url: str) -> str:
+    # ``postgresql://`` would select psycopg2, which is not a dependency.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    connect_args = kwargs.pop("connect_args", {})
+    # Wait for a competing writer instead of failing with "database is locked".
+    connect_args.setdefault("timeout", 30)
+    connect_args.setdefault("check_same_thread", False)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of the sqlite3
+        # module's implicit, deferred one.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A deferred transaction that reads and then writes can fail with
+        # SQLITE_BUSY when another writer got there first, without waiting.
+        # Writers take the write lock up front (IMMEDIATE) and queue instead.
+        mode = conn.get_execution_options().get(_BEGIN_MODE, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """One database: an engine plus session factories for writes and reads."""
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        self.url = resolve_url(url) if engine is None else str(engine.url)
+        self.engine = engine if engine is not None else make_engine(self.url)
+        self.backend = self.engine.dialect.name
+        self._writer = sessionmaker(self.engine, expire_on_commit=False)
+        reader_bind = self.engine.execution_options(**{_BEGIN_MODE: "DEFERRED"})
+        self._reader = sessionmaker(reader_bind, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction: commit on success, roll back on any error."""
+        with _translated(), self._writer.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (never takes SQLite's write lock)."""
+        with _translated(), self._reader.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(_integrity_message(exc)) from exc
+    except (OperationalError, ProgrammingError) as exc:
+        if _is_missing_table(exc):
+            raise SchemaMissing(
+                "the database has no store tables; run `dslc store init` first"
+            ) from exc
+        raise DatabaseError(f"database error: {_first_line(exc)}") from exc
+    except DBAPIError as exc:
+        raise DatabaseError(f"database error: {_first_line(exc)}") from exc
+
+
+def _integrity_message(exc: IntegrityError) -> str:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    text = str(exc.orig)
+    if constraint == ONE_PUBLISHED_INDEX or (
+        constraint is None and "strategydefinition.name" in text and "version" not in text
+    ):
+        return (
+            "another version of this strategy was published at the same time; "
+            "nothing was changed (retry)"
+        )
+    if constraint == FAMILY_VERSION_UNIQUE or "strategydefinition.version" in text:
+        return "a concurrent change created the same version; nothing was changed (retry)"
+    return f"conflicting write, nothing was changed: {_first_line(exc)}"
+
+
+def _is_missing_table(exc: DBAPIError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return (str(exc.orig).strip().splitlines() or ["unknown error"])[0]

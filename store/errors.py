@@ -1,0 +1,62 @@
+"""Typed errors of the store.
+
+Every failure a caller can act on is one of these, with a message that reads
+as one line: the CLI prints ``str(error)`` and exits 1, an HTTP layer would
+map the class to a status code. Nothing here wraps a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class StoreError(Exception):
+    """Base class of every error the store raises on purpose."""
+
+
+class NotFound(StoreError):
+    """No such row in the caller's realm (rows of other realms are never revealed)."""
+
+
+class Conflict(StoreError):
+    """The operation collides with existing rows (a used name, a concurrent publish)."""
+
+
+class ImmutableVersion(StoreError):
+    """The row is in a state that forbids the change (an ARCHIVED version)."""
+
+
+class InvalidPayload(StoreError):
+    """A request payload failed schema validation; nothing was sent to the database."""
+
+    def __init__(self, message: str, errors: Sequence[dict[str, Any]] = ()) -> None:
+        super().__init__(message)
+        self.errors: list[dict[str, Any]] = list(errors)
+
+
+class InvalidDefinition(StoreError):
+    """The definition is well-formed but not acceptable: it does not compile, or
+    its parent / parent_variables do not match a registered built-in."""
+
+    def __init__(self, message: str, diagnostics: Sequence[dict[str, Any]] = ()) -> None:
+        self.diagnostics: list[dict[str, Any]] = list(diagnostics)
+        super().__init__(message + _diagnostic_summary(self.diagnostics))
+
+
+class CompilerUnavailable(StoreError):
+    """The compiler or VM this operation needs is not installed (or not built yet)."""
+
+
+class SchemaMissing(StoreError):
+    """The database has not been initialised (run ``dslc store init``)."""
+
+
+def _diagnostic_summary(diagnostics: list[dict[str, Any]]) -> str:
+    if not diagnostics:
+        return ""
+    first = diagnostics[0]
+    where = first.get("pointer") or first.get("node_id")
+    loc = f" at {where}" if where else ""
+    more = f" (+{len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
+    return f": {first.get('code', '?')}{loc}: {first.get('message', '')}{more}"
