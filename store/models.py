@@ -79,9 +79,7 @@ class StrategyDefinition(Base):
     __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, server_default=DB_NOW
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, server_default=DB_NOW)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, server_default=DB_NOW, onupdate=DB_NOW
     )
@@ -133,6 +131,4 @@ class StrategyBytecode(Base):
     formatVersion: Mapped[int] = mapped_column(Integer, primary_key=True)
     sourceHash: Mapped[str] = mapped_column(String(64), primary_key=True)
     image: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, server_default=DB_NOW
-    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, server_default=DB_NOW)
