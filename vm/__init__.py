@@ -2,4 +2,31 @@
 
 Standard library only: an engine that runs published bytecode installs this
 package and nothing else.
+
+    program = vm.load(image)                       # raises vm.VerifyError
+    res = vm.run(program, phase="full", fields=..., data=..., parent=None)
+    res = await vm.run_async(program, phase=..., fields=async_source, ...)
+    score = vm.score(program, fields=..., data=..., parent=builtin)
 """
+
+from __future__ import annotations
+
+from vm.errors import ExecutionError, VerifyError
+from vm.image import FORMAT_VERSION
+from vm.pipeline import Score, score, score_async
+from vm.program import Program, load
+from vm.runner import RunResult, run, run_async
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ExecutionError",
+    "Program",
+    "RunResult",
+    "Score",
+    "VerifyError",
+    "load",
+    "run",
+    "run_async",
+    "score",
+    "score_async",
+]

@@ -1,0 +1,91 @@
+"""What the host hands the VM: field sources, and the per-event field cache.
+
+A field source is a plain mapping (a missing path reads null) or any object
+with ``get(path)``; for ``run_async`` it may be an object whose ``get``
+returns an awaitable. The cache makes sure each field is fetched at most
+once per event, shared by the pre phase, the parent strategy and the post
+phase of one scoring (analytics fields are a database round trip each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class FieldSource(Protocol):
+    def get(self, path: str) -> object: ...
+
+
+@runtime_checkable
+class AsyncFieldSource(Protocol):
+    def get(self, path: str) -> Awaitable[object]: ...
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+MISSING: Any = _Missing()
+
+
+def getter_of(source: object) -> Callable[[str], object]:
+    if source is None:
+        return lambda _path: None
+    get = getattr(source, "get", None)
+    if get is None or not callable(get):
+        raise TypeError("fields must be a mapping or an object with get(path)")
+    if isinstance(source, Mapping):
+        return lambda path: get(path)  # a missing key reads null
+    return get  # type: ignore[no-any-return]
+
+
+class FieldCache:
+    """Field values of one event: slots for the program's field table, plus a
+    dictionary for paths outside it (read by a parent built-in)."""
+
+    __slots__ = ("extra", "fetches", "get_source", "index", "paths", "slots")
+
+    def __init__(self, paths: tuple[str, ...], index: dict[str, int], source: object) -> None:
+        self.paths = paths
+        self.index = index
+        self.slots: list[object] = [MISSING] * len(paths)
+        self.extra: dict[str, object] = {}
+        self.get_source = getter_of(source)
+        self.fetches = 0
+
+    def fetch_slot(self, slot: int) -> object:
+        value = self.get_source(self.paths[slot])
+        self.fetches += 1
+        self.slots[slot] = value
+        return value
+
+    def get(self, path: str) -> object:
+        """Read a field by path (the FieldReader a parent built-in sees)."""
+        slot = self.index.get(path)
+        if slot is not None:
+            value = self.slots[slot]
+            return self.fetch_slot(slot) if value is MISSING else value
+        if path in self.extra:
+            return self.extra[path]
+        value = self.get_source(path)
+        self.fetches += 1
+        self.extra[path] = value
+        return value
+
+    def is_cached(self, path: str) -> bool:
+        slot = self.index.get(path)
+        if slot is not None:
+            return self.slots[slot] is not MISSING
+        return path in self.extra
+
+    def store(self, path: str, value: object) -> None:
+        slot = self.index.get(path)
+        if slot is not None:
+            self.slots[slot] = value
+        else:
+            self.extra[path] = value

@@ -1,0 +1,313 @@
+"""The image format: how a compiled strategy is stored as bytes.
+
+Layout (all integers little-endian)::
+
+    header (16 bytes)
+      magic        4 bytes  b"\\x7fSBC"
+      version      u16      FORMAT_VERSION
+      flags        u16      bit 0: pre_rules present and non-empty
+                            bit 1: post_rules present and non-empty
+                            bit 2: parent_variables present
+      payload_len  u32      number of bytes after the header
+      checksum     u32      CRC-32 of the payload
+    payload: six sections, in this order, each ``u32 length`` + bytes
+      1 strings    u32 count, then each ``u32 len`` + UTF-8; the program id
+                   is string 0; node ids, field paths and constants' text
+                   refer to it by index
+      2 constants  u16 count, then each a tag byte and its data:
+                   0 null, 1 false, 2 true, 3 int (u8 n + n bytes, signed),
+                   4 float (8 bytes, IEEE double), 5 string (u32 string index)
+      3 fields     u16 count, then u32 string index each (host field paths)
+      4 entries    for full, pre, post: u32 start, u32 end (code offsets)
+      5 code       the instructions (see vm.opcodes)
+      6 debug      parent_variables: u16 count, then (u32 key string, u16
+                   constant) each; then the node table: u32 count, then
+                   (u32 code offset, u32 node id string) each, sorted by
+                   offset: the node whose evaluation an instruction performs
+
+Every length is checked against what remains before anything is allocated,
+so a hostile image cannot make the decoder allocate more than its own size.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+
+from vm.errors import VerifyError
+from vm.opcodes import PHASES
+
+MAGIC = b"\x7fSBC"
+FORMAT_VERSION = 1
+HEADER = struct.Struct("<4sHHII")
+
+FLAG_HAS_PRE = 1
+FLAG_HAS_POST = 2
+FLAG_HAS_PARENT_VARIABLES = 4
+_KNOWN_FLAGS = FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES
+
+Scalar = None | bool | int | float | str
+
+_TAG_NULL, _TAG_FALSE, _TAG_TRUE, _TAG_INT, _TAG_FLOAT, _TAG_STR = range(6)
+MAX_INT_BYTES = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A decoded (not yet verified) image."""
+
+    program_id: str
+    constants: tuple[Scalar, ...]
+    fields: tuple[str, ...]
+    entries: tuple[tuple[int, int], ...]  # (start, end) for full, pre, post
+    code: bytes
+    has_pre: bool
+    has_post: bool
+    parent_variables: tuple[tuple[str, Scalar], ...] | None
+    node_table: tuple[tuple[int, str], ...]  # (code offset, node id), sorted
+
+    def entry(self, phase: str) -> tuple[int, int]:
+        return self.entries[PHASES.index(phase)]
+
+
+# -- encoding ----------------------------------------------------------------
+
+
+class _StringTable:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.index: dict[str, int] = {}
+
+    def add(self, s: str) -> int:
+        i = self.index.get(s)
+        if i is None:
+            i = self.index[s] = len(self.items)
+            self.items.append(s)
+        return i
+
+
+def _section(body: bytes) -> bytes:
+    return struct.pack("<I", len(body)) + body
+
+
+def _encode_const(value: Scalar, strings: _StringTable) -> bytes:
+    if value is None:
+        return bytes([_TAG_NULL])
+    if value is True:
+        return bytes([_TAG_TRUE])
+    if value is False:
+        return bytes([_TAG_FALSE])
+    if isinstance(value, int):
+        n = max(1, (value.bit_length() + 8) // 8)
+        if n > MAX_INT_BYTES:
+            raise ValueError("integer constant too large for the image format")
+        return bytes([_TAG_INT, n]) + value.to_bytes(n, "little", signed=True)
+    if isinstance(value, float):
+        return bytes([_TAG_FLOAT]) + struct.pack("<d", value)
+    if isinstance(value, str):
+        return bytes([_TAG_STR]) + struct.pack("<I", strings.add(value))
+    raise TypeError(f"not an image constant: {value!r}")
+
+
+def encode(image: Image) -> bytes:
+    """Serialise an image. Deterministic: equal images give equal bytes."""
+    strings = _StringTable()
+    strings.add(image.program_id)
+    consts = b"".join(_encode_const(c, strings) for c in image.constants)
+    fields = b"".join(struct.pack("<I", strings.add(f)) for f in image.fields)
+    entries = b"".join(struct.pack("<II", s, e) for s, e in image.entries)
+    pv = image.parent_variables or ()
+    const_index = {_const_key(c): i for i, c in reversed(list(enumerate(image.constants)))}
+    debug = struct.pack("<H", len(pv))
+    for key, value in pv:
+        debug += struct.pack("<IH", strings.add(key), const_index[_const_key(value)])
+    debug += struct.pack("<I", len(image.node_table))
+    for offset, node_id in image.node_table:
+        debug += struct.pack("<II", offset, strings.add(node_id))
+    string_bytes = struct.pack("<I", len(strings.items)) + b"".join(
+        struct.pack("<I", len(b)) + b for b in (s.encode("utf-8") for s in strings.items)
+    )
+    payload = b"".join(
+        _section(part)
+        for part in (
+            string_bytes,
+            struct.pack("<H", len(image.constants)) + consts,
+            struct.pack("<H", len(image.fields)) + fields,
+            entries,
+            image.code,
+            debug,
+        )
+    )
+    flags = (
+        (FLAG_HAS_PRE if image.has_pre else 0)
+        | (FLAG_HAS_POST if image.has_post else 0)
+        | (FLAG_HAS_PARENT_VARIABLES if image.parent_variables is not None else 0)
+    )
+    header = HEADER.pack(MAGIC, FORMAT_VERSION, flags, len(payload), zlib.crc32(payload))
+    return header + payload
+
+
+def _const_key(value: Scalar) -> tuple[str, str]:
+    """A dictionary key that keeps 1, 1.0, True and -0.0 apart."""
+    return (type(value).__name__, repr(value))
+
+
+# -- decoding ----------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, data: bytes, what: str) -> None:
+        self.data = data
+        self.pos = 0
+        self.what = what
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.data):
+            raise VerifyError(f"truncated {self.what}")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def unpack(self, fmt: str) -> tuple[int, ...]:
+        s = struct.Struct("<" + fmt)
+        return s.unpack(self.take(s.size))
+
+    def u8(self) -> int:
+        return self.take(1)[0]
+
+    def u16(self) -> int:
+        return self.unpack("H")[0]
+
+    def u32(self) -> int:
+        return self.unpack("I")[0]
+
+    def count(self, n: int, item_size: int) -> int:
+        """Check that ``n`` items of at least ``item_size`` bytes fit."""
+        if n * item_size > len(self.data) - self.pos:
+            raise VerifyError(f"{self.what}: count {n} exceeds the section size")
+        return n
+
+    def done(self) -> None:
+        if self.pos != len(self.data):
+            raise VerifyError(f"{self.what}: {len(self.data) - self.pos} trailing bytes")
+
+
+def decode(data: bytes) -> Image:
+    """Parse bytes into an Image, checking structure (not code semantics).
+
+    Raises VerifyError for anything malformed; never another exception.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise VerifyError("an image must be bytes")
+    data = bytes(data)
+    if len(data) < HEADER.size:
+        raise VerifyError("truncated header")
+    magic, version, flags, length, checksum = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise VerifyError("not a strategy image (bad magic number)")
+    if version != FORMAT_VERSION:
+        raise VerifyError(f"image format version {version}, this VM reads {FORMAT_VERSION}")
+    if flags & ~_KNOWN_FLAGS:
+        raise VerifyError(f"unknown header flags {flags:#x}")
+    payload = data[HEADER.size :]
+    if len(payload) != length:
+        raise VerifyError(f"payload is {len(payload)} bytes, header says {length}")
+    if zlib.crc32(payload) != checksum:
+        raise VerifyError("checksum mismatch: the image is corrupt")
+
+    outer = _Reader(payload, "payload")
+    parts = [_Reader(outer.take(outer.u32()), name) for name in _SECTION_NAMES]
+    outer.done()
+    strings_r, consts_r, fields_r, entries_r, code_r, debug_r = parts
+
+    strings = _decode_strings(strings_r)
+    if not strings:
+        raise VerifyError("strings: the program id is missing")
+
+    def string(i: int) -> str:
+        if i >= len(strings):
+            raise VerifyError(f"string index {i} out of range")
+        return strings[i]
+
+    constants = _decode_constants(consts_r, string)
+    n_fields = fields_r.count(fields_r.u16(), 4)
+    fields = tuple(string(fields_r.u32()) for _ in range(n_fields))
+    fields_r.done()
+    entries = tuple((entries_r.u32(), entries_r.u32()) for _ in PHASES)
+    entries_r.done()
+    code = code_r.data
+
+    n_pv = debug_r.count(debug_r.u16(), 6)
+    pv_items: list[tuple[str, Scalar]] = []
+    for _ in range(n_pv):
+        key_i, const_i = debug_r.unpack("IH")
+        if const_i >= len(constants):
+            raise VerifyError(f"parent variable constant {const_i} out of range")
+        pv_items.append((string(key_i), constants[const_i]))
+    n_nodes = debug_r.count(debug_r.u32(), 8)
+    node_table = tuple(
+        (off, string(sid)) for off, sid in (debug_r.unpack("II") for _ in range(n_nodes))
+    )
+    debug_r.done()
+    has_pv = bool(flags & FLAG_HAS_PARENT_VARIABLES)
+    if pv_items and not has_pv:
+        raise VerifyError("parent variables present but the header flag is not set")
+    return Image(
+        program_id=strings[0],
+        constants=constants,
+        fields=fields,
+        entries=entries,
+        code=code,
+        has_pre=bool(flags & FLAG_HAS_PRE),
+        has_post=bool(flags & FLAG_HAS_POST),
+        parent_variables=tuple(pv_items) if has_pv else None,
+        node_table=node_table,
+    )
+
+
+_SECTION_NAMES = ("strings", "constants", "fields", "entries", "code", "debug")
+
+
+def _decode_strings(r: _Reader) -> list[str]:
+    n = r.count(r.u32(), 4)
+    out: list[str] = []
+    for _ in range(n):
+        raw = r.take(r.u32())
+        try:
+            out.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise VerifyError("strings: invalid UTF-8") from exc
+    r.done()
+    return out
+
+
+def _decode_constants(r: _Reader, string: object) -> tuple[Scalar, ...]:
+    assert callable(string)
+    n = r.count(r.u16(), 1)
+    out: list[Scalar] = []
+    for _ in range(n):
+        tag = r.u8()
+        if tag == _TAG_NULL:
+            out.append(None)
+        elif tag == _TAG_FALSE:
+            out.append(False)
+        elif tag == _TAG_TRUE:
+            out.append(True)
+        elif tag == _TAG_INT:
+            size = r.u8()
+            if size == 0:
+                raise VerifyError("constants: empty integer")
+            out.append(int.from_bytes(r.take(size), "little", signed=True))
+        elif tag == _TAG_FLOAT:
+            (value,) = r.unpack("d")
+            if not math.isfinite(value):
+                raise VerifyError("constants: non-finite float")
+            out.append(value)
+        elif tag == _TAG_STR:
+            out.append(string(r.u32()))
+        else:
+            raise VerifyError(f"constants: unknown tag {tag}")
+    r.done()
+    return tuple(out)

@@ -1,0 +1,151 @@
+"""The DSL_EXTEND pipeline (LANGUAGE.md section 4) and DSL_FULL scoring.
+
+``score`` runs a stored strategy end to end: for DSL_FULL (no parent) the
+``full`` phase; for DSL_EXTEND the ``pre`` phase (when there are pre rules),
+the parent built-in on the possibly rewritten data with ``parent_variables``
+applied to a fresh copy of its variables, then the ``post`` phase (when
+there are post rules). One field cache serves all three, so each field is
+fetched at most once per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vm.builtins import (
+    DEFAULT_REGISTRY,
+    BuiltinError,
+    BuiltinStrategy,
+    ParentResult,
+    resolve_variables,
+)
+from vm.errors import ExecutionError
+from vm.host import FieldCache
+from vm.program import Program
+from vm.runner import RunResult, fetch_async, new_cache, run_phase, run_phase_async
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    points: object
+    case_name: str | None
+    callback_data: dict[str, object] = field(default_factory=dict)
+
+    def as_public(self) -> tuple[object, ...]:
+        """``(points, case_name)``, or with callback_data when it is non-empty."""
+        if self.callback_data:
+            return (self.points, self.case_name, self.callback_data)
+        return (self.points, self.case_name)
+
+
+ParentArg = BuiltinStrategy | str | None
+
+
+def _builtin(parent: ParentArg) -> BuiltinStrategy | None:
+    if parent is None or not isinstance(parent, str):
+        return parent
+    return DEFAULT_REGISTRY.get(parent)
+
+
+def _from_run(r: RunResult) -> Score:
+    return Score(r.points, r.case_name, r.callback_data)
+
+
+def _parent_dict(p: ParentResult) -> dict[str, object]:
+    return {"points": p.points, "case_name": p.case_name, "callback_data": p.callback_data}
+
+
+def score(
+    program: Program,
+    fields: object = None,
+    data: Mapping[str, object] | None = None,
+    parent: ParentArg = None,
+    budget: int | None = None,
+) -> Score:
+    """Score one event. ``parent`` is None for DSL_FULL, else the built-in
+    (an object of the BuiltinStrategy protocol, or a registered id)."""
+    cache = new_cache(program, fields)
+    event = data or {}
+    builtin = _builtin(parent)
+    if builtin is None:
+        return _from_run(run_phase(program, "full", cache, event, {}, budget))
+    parent_data: Mapping[str, object] = event
+    if program.has_pre:
+        pre = run_phase(program, "pre", cache, event, {}, budget)
+        if pre.vetoed:
+            return Score(0, pre.case_name, pre.callback_data)
+        parent_data = pre.working_data
+    variables = resolve_variables(builtin, program.parent_variables)
+    try:
+        result = ParentResult.normalise(builtin.calculate_points(cache, parent_data, variables))
+    except BuiltinError as exc:
+        raise _as_execution_error(exc) from None
+    if not program.has_post:
+        return Score(result.points, result.case_name, dict(result.callback_data))
+    return _from_run(run_phase(program, "post", cache, event, _parent_dict(result), budget))
+
+
+def _as_execution_error(exc: BuiltinError) -> ExecutionError:
+    # A failing parent is reported like a failing node of the program.
+    return ExecutionError(exc.code, exc.node_id, exc.detail)
+
+
+class _NeedField(Exception):
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+class _PrefetchedReader:
+    """What a built-in sees in an asynchronous scoring: cached values only.
+    A miss stops the built-in; the driver awaits the field and reruns it
+    (built-ins are pure functions of their inputs, so a rerun is safe)."""
+
+    def __init__(self, cache: FieldCache) -> None:
+        self.cache = cache
+
+    def get(self, path: str) -> object:
+        if not self.cache.is_cached(path):
+            raise _NeedField(path)
+        return self.cache.get(path)
+
+
+async def score_async(
+    program: Program,
+    fields: object = None,
+    data: Mapping[str, object] | None = None,
+    parent: ParentArg = None,
+    budget: int | None = None,
+) -> Score:
+    """``score`` with an asynchronous field source (never blocks the loop)."""
+    cache = FieldCache(program.fields, program.field_index, None)
+    event = data or {}
+    builtin = _builtin(parent)
+    if builtin is None:
+        return _from_run(await run_phase_async(program, "full", cache, fields, event, {}, budget))
+    parent_data: Mapping[str, object] = event
+    if program.has_pre:
+        pre = await run_phase_async(program, "pre", cache, fields, event, {}, budget)
+        if pre.vetoed:
+            return Score(0, pre.case_name, pre.callback_data)
+        parent_data = pre.working_data
+    variables = resolve_variables(builtin, program.parent_variables)
+    reader = _PrefetchedReader(cache)
+    while True:
+        try:
+            raw = builtin.calculate_points(reader, parent_data, variables)
+            break
+        except _NeedField as need:
+            cache.store(need.path, await fetch_async(fields, need.path))
+            cache.fetches += 1
+        except BuiltinError as exc:
+            raise _as_execution_error(exc) from None
+    try:
+        result = ParentResult.normalise(raw)
+    except BuiltinError as exc:
+        raise _as_execution_error(exc) from None
+    if not program.has_post:
+        return Score(result.points, result.case_name, dict(result.callback_data))
+    return _from_run(
+        await run_phase_async(program, "post", cache, fields, event, _parent_dict(result), budget)
+    )

@@ -1,0 +1,170 @@
+"""The verifier: the sandbox's last wall. The VM runs only what passed here.
+
+It is an abstract interpretation in the WebAssembly style: one forward pass
+per section over the decoded instructions, tracking the operand stack depth
+instead of values. Because jumps only go forward, a state reaching an
+instruction is complete once every earlier instruction has been visited, so
+one pass suffices; the same ordering gives each section's longest path (the
+most steps a run can take) by a backward pass.
+
+What it guarantees to the VM: every operand indexes an existing entry of the
+right kind, every jump lands forward on an instruction boundary inside its
+own section, the stack never underflows and has one depth at every
+instruction whatever path reaches it, every path ends in a terminator with
+an empty stack, and section-only operations appear only in their section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vm.errors import VerifyError
+from vm.image import Image
+from vm.instructions import Instr, decode_instructions
+from vm.opcodes import (
+    COMPARE_NAMES,
+    OPINFO,
+    PARENT_ATTRS,
+    PHASE_FLAG,
+    PHASES,
+    Flag,
+    Operand,
+)
+
+MAX_CODE_SIZE = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class SectionFacts:
+    start: int
+    end: int
+    max_steps: int  # the longest path, in executed instructions
+    max_stack: int
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedImage:
+    image: Image
+    instructions: tuple[Instr, ...]
+    sections: dict[str, SectionFacts]
+
+
+def verify(image: Image) -> VerifiedImage:
+    code = image.code
+    if len(code) > MAX_CODE_SIZE:
+        raise VerifyError(f"code is {len(code)} bytes, more than {MAX_CODE_SIZE}")
+    instrs = decode_instructions(code)
+    index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+    boundaries = set(index_of) | {len(code)}
+
+    ranges = list(zip(PHASES, image.entries, strict=True))
+    for phase, (start, end) in ranges:
+        if not (0 <= start < end <= len(code)) or start not in boundaries or end not in boundaries:
+            raise VerifyError(f"entry point of phase {phase!r} is not a valid code range")
+    ordered = sorted(r for _, r in ranges)
+    for (_, end_a), (start_b, _) in zip(ordered, ordered[1:], strict=False):
+        if start_b < end_a:
+            raise VerifyError("phase code ranges overlap")
+
+    for key, _value in image.parent_variables or ():
+        if not key.startswith("variable_"):
+            raise VerifyError(f"parent variable {key!r} does not start with 'variable_'")
+
+    _check_node_table(image, boundaries)
+    sections = {
+        phase: _verify_section(image, instrs, index_of, phase, start, end)
+        for phase, (start, end) in ranges
+    }
+    return VerifiedImage(image=image, instructions=tuple(instrs), sections=sections)
+
+
+def _check_node_table(image: Image, boundaries: set[int]) -> None:
+    previous = -1
+    for offset, _node in image.node_table:
+        if offset <= previous or offset not in boundaries or offset == len(image.code):
+            raise VerifyError("node table offsets must be increasing instruction offsets")
+        previous = offset
+
+
+def _check_operands(image: Image, ins: Instr, start: int, end: int) -> None:
+    for kind, value in zip(ins.info.operands, ins.args, strict=True):
+        if kind is Operand.CONST:
+            ok = value < len(image.constants)
+        elif kind is Operand.STR:
+            ok = value < len(image.constants) and isinstance(image.constants[value], str)
+        elif kind is Operand.FIELD:
+            ok = value < len(image.fields)
+        elif kind is Operand.TARGET:
+            if not (ins.offset < value < end):
+                raise VerifyError(
+                    f"{ins.op.name} target {value} is not forward within its section", ins.offset
+                )
+            ok = True
+        elif kind is Operand.PARENT_ATTR:
+            ok = value < len(PARENT_ATTRS)
+        elif kind is Operand.CMP:
+            ok = value < len(COMPARE_NAMES)
+        else:  # pragma: no cover - the table only holds the kinds above
+            ok = False
+        if not ok:
+            raise VerifyError(f"{ins.op.name} operand {value} ({kind.name}) out of range", ins.offset)
+
+
+def _verify_section(
+    image: Image,
+    instrs: list[Instr],
+    index_of: dict[int, int],
+    phase: str,
+    start: int,
+    end: int,
+) -> SectionFacts:
+    allowed = PHASE_FLAG[phase]
+    first = index_of[start]
+    last = index_of[end] if end in index_of else len(instrs)
+    depth_at: dict[int, int] = {start: 0}
+    max_stack = 0
+
+    def arrive(offset: int, depth: int, source: Instr) -> None:
+        if offset not in index_of or offset >= end:
+            raise VerifyError("control reaches a point that is not an instruction", source.offset)
+        seen = depth_at.get(offset)
+        if seen is None:
+            depth_at[offset] = depth
+        elif seen != depth:
+            raise VerifyError(
+                f"inconsistent stack depth at offset {offset} ({seen} vs {depth})", source.offset
+            )
+
+    for ins in instrs[first:last]:
+        info = OPINFO[ins.op]
+        if not info.flags & allowed:
+            raise VerifyError(f"{ins.op.name} is not allowed in phase {phase!r}", ins.offset)
+        _check_operands(image, ins, start, end)
+        depth = depth_at.get(ins.offset)
+        if depth is None:
+            continue  # unreachable: checked for operands, never executed
+        if depth < info.pops:
+            raise VerifyError(f"stack underflow in {ins.op.name}", ins.offset)
+        after = depth - info.pops + info.pushes
+        max_stack = max(max_stack, after)
+        if info.flags & Flag.BRANCH:
+            arrive(ins.args[-1], after, ins)
+        if info.flags & Flag.TERMINATOR:
+            if not info.flags & Flag.BRANCH and after != 0:
+                raise VerifyError(f"{ins.op.name} leaves {after} values on the stack", ins.offset)
+        else:
+            if ins.next_offset >= end:
+                raise VerifyError("control falls off the end of its section", ins.offset)
+            arrive(ins.next_offset, after, ins)
+
+    # Longest path, backwards: successors always lie later in the code.
+    steps: dict[int, int] = {}
+    for ins in reversed(instrs[first:last]):
+        info = OPINFO[ins.op]
+        best = 0
+        if info.flags & Flag.BRANCH:
+            best = steps.get(ins.args[-1], 0)
+        if not info.flags & Flag.TERMINATOR:
+            best = max(best, steps.get(ins.next_offset, 0))
+        steps[ins.offset] = 1 + best
+    return SectionFacts(start=start, end=end, max_steps=steps[start], max_stack=max_stack)
