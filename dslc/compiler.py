@@ -1,0 +1,102 @@
+"""The pipeline from a surface AST to image bytes, and its stages on demand.
+
+    AST --fill_ids--> AST --validate--> AST --check--> IR --optimize--> IR
+        --generate--> Image --encode--> bytes
+
+Each stage is a function of the previous one's output (DESIGN.md); the CLI's
+``--emit`` options call them one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dslc import ast as A
+from dslc import ir as I
+from dslc.checker import check
+from dslc.codegen import CodegenLimitError, generate
+from dslc.diagnostics import CompileError, Diagnostic, DiagnosticBag
+from dslc.ids import fill_ids
+from dslc.optimizer import optimize
+from dslc.validate import validate
+from vm.image import Image, encode
+
+LIMIT_CODE = "DSLC_PROGRAM_TOO_LARGE"
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Everything a compilation produced, for tools that show the stages."""
+
+    ast: A.Program
+    ir: I.IRProgram
+    optimized: I.IRProgram
+    image: Image
+    data: bytes
+    diagnostics: list[Diagnostic]
+
+
+def compile_stages(
+    program: A.Program,
+    *,
+    strict_types: bool,
+    filename: str | None = None,
+    source: str | None = None,
+    prior: list[Diagnostic] | None = None,
+) -> Compiled:
+    """Run every stage after the front end. Raises CompileError listing all
+    diagnostics when any of them is an error."""
+    bag = DiagnosticBag(filename)
+    bag.extend(prior or [])
+    program = fill_ids(program)
+    bag.extend(validate(program))
+    if bag.has_errors:
+        raise CompileError(bag.items, source)
+    ir = check(program, bag, strict=strict_types)
+    if bag.has_errors:
+        raise CompileError(bag.items, source)
+    optimized = optimize(ir)
+    try:
+        image = generate(optimized)
+        data = encode(image)
+    except (CodegenLimitError, ValueError) as exc:
+        bag.error(LIMIT_CODE, str(exc), node_id=program.id, loc=program.loc)
+        raise CompileError(bag.items, source) from None
+    return Compiled(program, ir, optimized, image, data, list(bag.items))
+
+
+def compile_program(
+    program: A.Program,
+    *,
+    strict_types: bool,
+    filename: str | None = None,
+    source: str | None = None,
+) -> bytes:
+    return compile_stages(
+        program, strict_types=strict_types, filename=filename, source=source
+    ).data
+
+
+def load_json_program(ast: object, filename: str | None = None) -> tuple[A.Program, list[Diagnostic]]:
+    """The JSON front end; raises CompileError when the input is not a program."""
+    from dslc.json_loader import load_json
+
+    program, diags = load_json(ast, filename=filename)
+    if program is None or any(d.is_error for d in diags):
+        raise CompileError(diags)
+    return program, diags
+
+
+def compile_json_stages(ast: object, filename: str | None = None) -> Compiled:
+    program, diags = load_json_program(ast, filename)
+    return compile_stages(program, strict_types=False, filename=filename, prior=diags)
+
+
+def compile_json(ast: object, filename: str | None = None) -> bytes:
+    """Compile a GAME JSON AST (a dict, as parsed from JSON) to image bytes.
+
+    Raises CompileError whose ``diagnostics`` each have ``code``, ``message``,
+    ``node_id`` and ``pointer``. Certain type errors are warnings for JSON
+    input (the reference engine accepts such programs), compiled to the
+    runtime checks that raise the right code."""
+    return compile_json_stages(ast, filename).data
