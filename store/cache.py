@@ -1,0 +1,121 @@
+"""The bytecode cache: compiled images keyed by what they were compiled from.
+
+Key: definition id, version, image format version (``vm.FORMAT_VERSION``)
+and the SHA-256 of the canonical source, which includes the compiler's
+fingerprint. A draft edited in place changes the hash, a new VM changes the
+format version, a new compiler changes the fingerprint: each is a miss, never
+stale code. Old keys are left alone on a fill, because during a rolling
+deploy an older engine may still be reading them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from store import compiler
+from store.models import StrategyBytecode, StrategyDefinition
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    strategy_id: uuid.UUID
+    version: int
+    format_version: int
+    source_hash: str
+
+
+def canonical_source(
+    type_: str, parent: str | None, ast: dict[str, Any], source_text: str | None
+) -> str:
+    """One text per meaning: sorted keys, no whitespace, so a Postgres JSONB
+    round trip (which reorders keys) does not change the hash."""
+    document = {
+        "astJson": ast,
+        "compiler": compiler.compiler_fingerprint(),
+        "parentStrategyId": parent,
+        "sourceText": source_text,
+        "type": type_,
+    }
+    return json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def source_hash(
+    type_: str, parent: str | None, ast: dict[str, Any], source_text: str | None
+) -> str:
+    text = canonical_source(type_, parent, ast, source_text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def key_for(row: StrategyDefinition) -> CacheKey:
+    return CacheKey(
+        strategy_id=row.id,
+        version=row.version,
+        format_version=compiler.format_version(),
+        source_hash=source_hash(row.type, row.parentStrategyId, row.astJson, row.sourceText),
+    )
+
+
+def get(session: Session, key: CacheKey) -> bytes | None:
+    image = session.scalar(
+        select(StrategyBytecode.image).where(
+            StrategyBytecode.strategyId == key.strategy_id,
+            StrategyBytecode.version == key.version,
+            StrategyBytecode.formatVersion == key.format_version,
+            StrategyBytecode.sourceHash == key.source_hash,
+        )
+    )
+    return None if image is None else bytes(image)
+
+
+def put(session: Session, key: CacheKey, image: bytes) -> None:
+    """Insert the entry unless it is already there.
+
+    Two processes filling the same key at once is normal (both missed): the
+    first row wins and the other insert is a no-op, not an error. The images
+    are identical anyway, since compilation is deterministic.
+    """
+    values = {
+        "strategyId": key.strategy_id,
+        "version": key.version,
+        "formatVersion": key.format_version,
+        "sourceHash": key.source_hash,
+        "image": image,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(StrategyBytecode).values(**values).on_conflict_do_nothing())
+
+
+def discard(session: Session, key: CacheKey) -> None:
+    """Drop one entry (an image the VM refused to load)."""
+    session.execute(
+        delete(StrategyBytecode).where(
+            StrategyBytecode.strategyId == key.strategy_id,
+            StrategyBytecode.version == key.version,
+            StrategyBytecode.formatVersion == key.format_version,
+            StrategyBytecode.sourceHash == key.source_hash,
+        )
+    )
+
+
+def invalidate(session: Session, strategy_id: uuid.UUID) -> int:
+    """Drop every entry of a definition row (its source changed in place)."""
+    result = session.execute(
+        delete(StrategyBytecode).where(StrategyBytecode.strategyId == strategy_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(StrategyBytecode)) or 0)

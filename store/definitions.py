@@ -1,0 +1,144 @@
+"""What makes a definition acceptable, beyond its payload's shape: its
+parent is a registered built-in whose variables it overrides, and its source
+compiles. ``prepare`` checks both and returns the image, so the service
+stores only programs that the engine can run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from store import cache, compiler
+from store.errors import InvalidDefinition
+from store.models import StrategyType
+
+# Store-level diagnostic codes (the compiler's own are in ``dslc.codes``).
+PARENT_FORBIDDEN = "DSLC_STORE_PARENT_FORBIDDEN"
+PARENT_REQUIRED = "DSLC_STORE_PARENT_REQUIRED"
+PARENT_UNKNOWN = "DSLC_STORE_PARENT_UNKNOWN"
+PARENT_VARIABLE_UNKNOWN = "DSLC_STORE_PARENT_VARIABLE_UNKNOWN"
+PARENT_VARIABLES_WITHOUT_PARENT = "DSLC_STORE_PARENT_VARIABLES_WITHOUT_PARENT"
+SOURCE_MISMATCH = "DSLC_STORE_SOURCE_MISMATCH"
+TYPE_NOT_AUTHORED = "DSLC_STORE_TYPE_NOT_AUTHORED"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A checked definition and its compiled image."""
+
+    type: str
+    parentStrategyId: str | None
+    astJson: dict[str, Any]
+    sourceText: str | None
+    image: bytes
+    source_hash: str
+
+
+def prepare(
+    name: str,
+    type_: str,
+    parent: str | None,
+    ast: dict[str, Any] | None,
+    source_text: str | None,
+) -> Prepared:
+    """Check and compile a definition; raise ``InvalidDefinition`` otherwise."""
+    if type_ not in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
+        _refuse(
+            f"{name!r} has type {type_}",
+            TYPE_NOT_AUTHORED,
+            "only DSL_FULL and DSL_EXTEND strategies are stored and compiled here",
+            "/type",
+        )
+    filename = f"{name}.strat" if source_text is not None else f"{name}.json"
+    if source_text is not None:
+        derived = compiler.text_to_json(source_text, filename)
+        if ast is not None and _canonical(ast) != _canonical(derived):
+            _refuse(
+                f"{name!r} is inconsistent",
+                SOURCE_MISMATCH,
+                "astJson is not the program that sourceText describes; send one of them",
+                "/astJson",
+            )
+        ast = derived
+    if ast is None:
+        _refuse(f"{name!r} has no program", SOURCE_MISMATCH, "astJson is missing", "/astJson")
+    check_parent(name, type_, parent, ast)
+    image = compiler.compile_program(ast, source_text, filename)
+    return Prepared(
+        type=type_,
+        parentStrategyId=parent,
+        astJson=ast,
+        sourceText=source_text,
+        image=image,
+        source_hash=cache.source_hash(type_, parent, ast, source_text),
+    )
+
+
+def check_parent(name: str, type_: str, parent: str | None, ast: dict[str, Any]) -> None:
+    """DSL_FULL has no parent; DSL_EXTEND names a registered built-in and
+    overrides only variables that built-in has."""
+    overrides = ast.get("parent_variables") or {}
+    if type_ == StrategyType.DSL_FULL:
+        if parent is not None:
+            _refuse(
+                f"{name!r} cannot have a parent",
+                PARENT_FORBIDDEN,
+                f"a DSL_FULL strategy has no parent, got parentStrategyId {parent!r}",
+                "/parentStrategyId",
+            )
+        if overrides:
+            _refuse(
+                f"{name!r} overrides parent variables without a parent",
+                PARENT_VARIABLES_WITHOUT_PARENT,
+                "parent_variables only apply to a DSL_EXTEND strategy",
+                "/astJson/parent_variables",
+            )
+        return
+    if not parent:
+        _refuse(
+            f"{name!r} needs a parent",
+            PARENT_REQUIRED,
+            "a DSL_EXTEND strategy needs parentStrategyId naming a built-in",
+            "/parentStrategyId",
+        )
+    registry = compiler.builtin_registry()
+    if parent not in registry:
+        known = ", ".join(registry.ids())
+        _refuse(
+            f"{name!r} extends an unknown strategy",
+            PARENT_UNKNOWN,
+            f"parentStrategyId {parent!r} is not a registered built-in (known: {known})",
+            "/parentStrategyId",
+        )
+    if not isinstance(overrides, dict):
+        return  # the compiler reports a malformed parent_variables
+    allowed = registry.get(parent).default_variables()
+    diagnostics = [
+        {
+            "code": PARENT_VARIABLE_UNKNOWN,
+            "severity": "error",
+            "message": f"built-in {parent!r} has no variable {key!r} "
+            f"(it has: {', '.join(sorted(allowed))})",
+            "pointer": f"/astJson/parent_variables/{_escape(key)}",
+        }
+        for key in overrides
+        if key not in allowed
+    ]
+    if diagnostics:
+        raise InvalidDefinition(f"{name!r} overrides unknown parent variables", diagnostics)
+
+
+def _refuse(summary: str, code: str, message: str, pointer: str) -> NoReturn:
+    diagnostic = {"code": code, "severity": "error", "message": message, "pointer": pointer}
+    raise InvalidDefinition(summary, [diagnostic])
+
+
+def _escape(key: str) -> str:
+    # RFC 6901: "~" and "/" inside a reference token.
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _canonical(ast: dict[str, Any]) -> str:
+    return json.dumps(ast, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,222 @@
+"""Engine-side loading: a strategy id, as stored on games and tasks, to a
+ready ``vm.Program``.
+
+``custom:<uuid>`` names a stored definition; anything else is a built-in
+id. The engine is served PUBLISHED programs only: the uuid may be any
+version of a family (games keep the id they were configured with), and the
+family's currently published version is what runs, so publishing or rolling
+back takes effect without touching games. ``simulate`` serves any version,
+drafts included, for the dashboard.
+
+Images come from the bytecode cache; a miss compiles and fills it (two
+processes filling the same key at once is fine: one row wins and both get
+their program). An image the VM refuses (say, written by a buggy compiler)
+is dropped and rebuilt rather than failing the event.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from store import cache, compiler
+from store.db import Database
+from store.errors import InvalidDefinition, NotFound
+from store.models import StrategyDefinition, StrategyStatus, StrategyType
+from store.service import parse_id
+
+CUSTOM_PREFIX = "custom:"
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionInfo:
+    """What the engine may want to log about the program it runs."""
+
+    id: uuid.UUID
+    realmId: str
+    name: str
+    version: int
+    status: str
+    type: str
+    parentStrategyId: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedStrategy:
+    """A strategy ready to score events.
+
+    For a stored definition, ``program`` is the verified ``vm.Program`` and
+    ``parent`` its built-in parent (DSL_EXTEND) or None. For a built-in id,
+    ``program`` is None and ``parent`` is the built-in itself.
+    """
+
+    ref: str
+    kind: Literal["custom", "builtin"]
+    program: Any | None
+    parent: Any | None
+    definition: DefinitionInfo | None = None
+    compiled: bool = False
+
+    def score(self, fields: Any = None, data: Any = None) -> Any:
+        """Score one event (``vm.score``; a bare built-in runs on its own)."""
+        if self.program is not None:
+            return compiler.vm_score(self.program, fields=fields, data=data, parent=self.parent)
+        assert self.parent is not None
+        return self.parent.calculate_points(
+            fields if fields is not None else {},
+            data if data is not None else {},
+            self.parent.default_variables(),
+        )
+
+
+class StrategyLoader:
+    """Resolves strategy ids to programs through the bytecode cache.
+
+    ``memo_size`` programs are also kept in process, keyed by the full cache
+    key, so a hot strategy skips even decoding; 0 turns that off (each load
+    then reads the image from the database and verifies it).
+    """
+
+    def __init__(self, db: Database, *, memo_size: int = 256) -> None:
+        self.db = db
+        self.memo_size = memo_size
+        self._memo: OrderedDict[cache.CacheKey, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(self, ref: str, *, realm_id: str | None = None) -> LoadedStrategy:
+        """The program behind a game's or task's strategy id (PUBLISHED only)."""
+        if ref.startswith(CUSTOM_PREFIX):
+            return self._load(ref, parse_id(ref), realm_id, published_only=True)
+        return self._builtin(ref)
+
+    def simulate(self, realm_id: str, strategy_id: uuid.UUID | str) -> LoadedStrategy:
+        """Exactly that version, whatever its status (drafts can be tried out)."""
+        sid = parse_id(strategy_id)
+        return self._load(f"{CUSTOM_PREFIX}{sid}", sid, realm_id, published_only=False)
+
+    def clear_memo(self) -> None:
+        with self._lock:
+            self._memo.clear()
+
+    # -- internals ----------------------------------------------------------
+
+    def _builtin(self, ref: str) -> LoadedStrategy:
+        registry = compiler.builtin_registry()
+        if ref not in registry:
+            raise NotFound(f"no built-in strategy {ref!r} (known: {', '.join(registry.ids())})")
+        return LoadedStrategy(ref=ref, kind="builtin", program=None, parent=registry.get(ref))
+
+    def _load(
+        self, ref: str, sid: uuid.UUID, realm_id: str | None, *, published_only: bool
+    ) -> LoadedStrategy:
+        with self.db.reading() as session:
+            row = _row(session, sid, realm_id)
+            if published_only and row.status != StrategyStatus.PUBLISHED:
+                row = _published_sibling(session, row)
+            key = cache.key_for(row)
+            info = DefinitionInfo(
+                id=row.id,
+                realmId=row.realmId,
+                name=row.name,
+                version=row.version,
+                status=row.status,
+                type=row.type,
+                parentStrategyId=row.parentStrategyId,
+            )
+            program = self._memo_get(key)
+            image = None if program is not None else cache.get(session, key)
+            source = (row.astJson, row.sourceText)
+        parent = _parent(info)
+        compiled = False
+        if program is None:
+            program, compiled = self._program(key, image, info, *source)
+            self._memo_put(key, program)
+        return LoadedStrategy(
+            ref=ref,
+            kind="custom",
+            program=program,
+            parent=parent,
+            definition=info,
+            compiled=compiled,
+        )
+
+    def _program(
+        self,
+        key: cache.CacheKey,
+        image: bytes | None,
+        info: DefinitionInfo,
+        ast: dict[str, Any],
+        source_text: str | None,
+    ) -> tuple[Any, bool]:
+        if image is not None:
+            try:
+                return compiler.load_image(image), False
+            except compiler.verify_error_type():
+                with self.db.transaction() as session:
+                    cache.discard(session, key)
+        filename = f"{info.name}.strat" if source_text is not None else f"{info.name}.json"
+        image = compiler.compile_program(ast, source_text, filename)
+        program = compiler.load_image(image)
+        with self.db.transaction() as session:
+            cache.put(session, key, image)
+        return program, True
+
+    def _memo_get(self, key: cache.CacheKey) -> Any | None:
+        if self.memo_size <= 0:
+            return None
+        with self._lock:
+            program = self._memo.get(key)
+            if program is not None:
+                self._memo.move_to_end(key)
+            return program
+
+    def _memo_put(self, key: cache.CacheKey, program: Any) -> None:
+        if self.memo_size <= 0:
+            return
+        with self._lock:
+            self._memo[key] = program
+            while len(self._memo) > self.memo_size:
+                self._memo.popitem(last=False)
+
+
+def _row(session: Any, sid: uuid.UUID, realm_id: str | None) -> StrategyDefinition:
+    query = select(StrategyDefinition).where(StrategyDefinition.id == sid)
+    if realm_id is not None:
+        query = query.where(StrategyDefinition.realmId == realm_id)
+    row = session.scalar(query)
+    if row is None:
+        raise NotFound(f"no stored strategy {sid}")
+    return row  # type: ignore[no-any-return]
+
+
+def _published_sibling(session: Any, row: StrategyDefinition) -> StrategyDefinition:
+    published = session.scalar(
+        select(StrategyDefinition).where(
+            StrategyDefinition.realmId == row.realmId,
+            StrategyDefinition.name == row.name,
+            StrategyDefinition.status == StrategyStatus.PUBLISHED.value,
+        )
+    )
+    if published is None:
+        raise NotFound(
+            f"strategy {row.name!r} ({row.id}) has no published version; "
+            "only published strategies are served (simulate a draft instead)"
+        )
+    return published  # type: ignore[no-any-return]
+
+
+def _parent(info: DefinitionInfo) -> Any | None:
+    if info.type != StrategyType.DSL_EXTEND or info.parentStrategyId is None:
+        return None
+    registry = compiler.builtin_registry()
+    if info.parentStrategyId not in registry:
+        raise InvalidDefinition(
+            f"{info.name!r} version {info.version} extends {info.parentStrategyId!r}, "
+            "which is not a registered built-in"
+        )
+    return registry.get(info.parentStrategyId)
