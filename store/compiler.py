@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from store.errors import CompilerUnavailable, InvalidDefinition
+from store.errors import CompilerUnavailable, ImageRejected, InvalidDefinition
 
 
 @dataclass
@@ -45,9 +45,15 @@ def _module(name: str) -> ModuleType:
 
 
 def _api(module: str, attr: str) -> Any:
-    value = getattr(_module(module), attr, None)
+    mod = _module(module)
+    value = getattr(mod, attr, None)
     if value is None:
-        raise CompilerUnavailable(f"{module}.{attr} is not available in this build")
+        hint = ""
+        if getattr(mod, "__file__", None) is None:
+            # An editable install can resolve the package to a bare namespace
+            # directory, skipping its __init__: say so instead of guessing.
+            hint = f" ({module!r} was imported as a namespace package; reinstall the project)"
+        raise CompilerUnavailable(f"{module}.{attr} is not available in this build{hint}")
     return value
 
 
@@ -90,7 +96,12 @@ def text_to_json(source_text: str, filename: str) -> dict[str, Any]:
 
 def load_image(image: bytes) -> Any:
     """Verify and load an image into a ``vm.Program``."""
-    program = _api("vm", "load")(image)
+    try:
+        program = _api("vm", "load")(image)
+    except Exception as exc:
+        if isinstance(exc, _api("vm", "VerifyError")):
+            raise ImageRejected(f"the VM refused the image: {exc}") from exc
+        raise
     with _stats_lock:
         STATS.loads += 1
     return program
@@ -99,10 +110,6 @@ def load_image(image: bytes) -> Any:
 def vm_score(program: Any, *, fields: Any, data: Any, parent: Any) -> Any:
     """Score one event with a loaded program (``vm.score``)."""
     return _api("vm", "score")(program, fields=fields, data=data, parent=parent)
-
-
-def verify_error_type() -> type[BaseException]:
-    return _api("vm", "VerifyError")  # type: ignore[no-any-return]
 
 
 def format_version() -> int:

@@ -48,6 +48,10 @@ class CompilerUnavailable(StoreError):
     """The compiler or VM this operation needs is not installed (or not built yet)."""
 
 
+class ImageRejected(StoreError):
+    """The VM's verifier refused a bytecode image."""
+
+
 class SchemaMissing(StoreError):
     """The database has not been initialised (run ``dslc store init``)."""
 

@@ -26,11 +26,12 @@ from sqlalchemy import select
 
 from store import cache, compiler
 from store.db import Database
-from store.errors import InvalidDefinition, NotFound
+from store.errors import ImageRejected, InvalidDefinition, NotFound
 from store.models import StrategyDefinition, StrategyStatus, StrategyType
 from store.service import parse_id
 
 CUSTOM_PREFIX = "custom:"
+_AUTHORED = (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,32 @@ class StrategyLoader:
         sid = parse_id(strategy_id)
         return self._load(f"{CUSTOM_PREFIX}{sid}", sid, realm_id, published_only=False)
 
+    def warm(self, strategy_id: uuid.UUID) -> bool:
+        """Make sure the cache holds this row's image; True when it compiled."""
+        return self._load(
+            f"{CUSTOM_PREFIX}{strategy_id}", strategy_id, None, published_only=False
+        ).compiled
+
+    def cache_targets(
+        self, *, realm_id: str | None = None, include_drafts: bool = False
+    ) -> list[uuid.UUID]:
+        """Rows whose images ``build-cache`` precompiles: published ones, and
+        drafts on request, across realms unless one is given."""
+        statuses = [StrategyStatus.PUBLISHED.value]
+        if include_drafts:
+            statuses.append(StrategyStatus.DRAFT.value)
+        query = select(StrategyDefinition.id).where(
+            StrategyDefinition.status.in_(statuses),
+            StrategyDefinition.type.in_([t.value for t in _AUTHORED]),
+        )
+        if realm_id is not None:
+            query = query.where(StrategyDefinition.realmId == realm_id)
+        query = query.order_by(
+            StrategyDefinition.realmId, StrategyDefinition.name, StrategyDefinition.version
+        )
+        with self.db.reading() as session:
+            return list(session.scalars(query))
+
     def clear_memo(self) -> None:
         with self._lock:
             self._memo.clear()
@@ -156,7 +183,8 @@ class StrategyLoader:
         if image is not None:
             try:
                 return compiler.load_image(image), False
-            except compiler.verify_error_type():
+            except ImageRejected:
+                # Written by a faulty compiler or damaged: rebuild, don't fail.
                 with self.db.transaction() as session:
                     cache.discard(session, key)
         filename = f"{info.name}.strat" if source_text is not None else f"{info.name}.json"
