@@ -15,7 +15,8 @@ from vm.errors import ExecutionError, VerifyError
 from vm.image import FORMAT_VERSION
 from vm.pipeline import Score, score, score_async
 from vm.program import Program, load
-from vm.runner import RunResult, run, run_async
+from vm.machine import RunResult
+from vm.runner import run, run_async
 
 __all__ = [
     "FORMAT_VERSION",

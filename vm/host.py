@@ -9,7 +9,7 @@ phase of one scoring (analytics fields are a database round trip each).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -33,14 +33,20 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+def _null(_path: str) -> object:
+    return None
+
+
 def getter_of(source: object) -> Callable[[str], object]:
+    """The bound ``get`` of a source. A mapping's ``get`` already reads a
+    missing path as null, so mappings and sources are handled alike."""
     if source is None:
-        return lambda _path: None
+        return _null
     get = getattr(source, "get", None)
     if get is None or not callable(get):
-        raise TypeError("fields must be a mapping or an object with get(path)")
-    if isinstance(source, Mapping):
-        return lambda path: get(path)  # a missing key reads null
+        raise TypeError(
+            f"fields must be a mapping or an object with get(path), not {type(source).__name__}"
+        )
     return get  # type: ignore[no-any-return]
 
 
@@ -48,7 +54,7 @@ class FieldCache:
     """Field values of one event: slots for the program's field table, plus a
     dictionary for paths outside it (read by a parent built-in)."""
 
-    __slots__ = ("extra", "fetches", "get_source", "index", "paths", "slots")
+    __slots__ = ("extra", "get_source", "index", "paths", "slots")
 
     def __init__(self, paths: tuple[str, ...], index: dict[str, int], source: object) -> None:
         self.paths = paths
@@ -56,26 +62,18 @@ class FieldCache:
         self.slots: list[object] = [MISSING] * len(paths)
         self.extra: dict[str, object] = {}
         self.get_source = getter_of(source)
-        self.fetches = 0
-
-    def fetch_slot(self, slot: int) -> object:
-        value = self.get_source(self.paths[slot])
-        self.fetches += 1
-        self.slots[slot] = value
-        return value
 
     def get(self, path: str) -> object:
         """Read a field by path (the FieldReader a parent built-in sees)."""
         slot = self.index.get(path)
         if slot is not None:
             value = self.slots[slot]
-            return self.fetch_slot(slot) if value is MISSING else value
-        if path in self.extra:
-            return self.extra[path]
-        value = self.get_source(path)
-        self.fetches += 1
-        self.extra[path] = value
-        return value
+            if value is MISSING:
+                value = self.slots[slot] = self.get_source(path)
+            return value
+        if path not in self.extra:
+            self.extra[path] = self.get_source(path)
+        return self.extra[path]
 
     def is_cached(self, path: str) -> bool:
         slot = self.index.get(path)

@@ -4,16 +4,16 @@ and the loader share (as CPython's ``dis._unpack_opargs``)."""
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vm.errors import VerifyError
-from vm.opcodes import OPINFO, Op, OpInfo
+from vm.opcodes import OPINFO, ROWS, Op, OpInfo
 
 _U16 = struct.Struct("<H")
+_U16X2 = struct.Struct("<HH")
 
 
-@dataclass(frozen=True, slots=True)
-class Instr:
+class Instr(NamedTuple):
     offset: int
     op: Op
     args: tuple[int, ...]
@@ -28,25 +28,30 @@ class Instr:
         return self.offset + self.size
 
 
-_BY_BYTE: dict[int, tuple[Op, OpInfo]] = {int(op): (op, info) for op, info in OPINFO.items()}
-
-
 def decode_instructions(code: bytes) -> list[Instr]:
     """Split code into instructions; unknown opcodes and truncated operands
     are a VerifyError."""
     out: list[Instr] = []
+    append = out.append
+    rows = ROWS
     pos = 0
     n = len(code)
     while pos < n:
-        entry = _BY_BYTE.get(code[pos])
-        if entry is None:
+        row = rows.get(code[pos])
+        if row is None:
             raise VerifyError(f"unknown opcode {code[pos]:#04x}", pos)
-        op, info = entry
-        size = info.size
+        size = row.size
         if pos + size > n:
-            raise VerifyError(f"truncated {op.name} instruction", pos)
-        args = tuple(_U16.unpack_from(code, pos + 1 + 2 * i)[0] for i in range(len(info.operands)))
-        out.append(Instr(pos, op, args, size))
+            raise VerifyError(f"truncated {row.op.name} instruction", pos)
+        if size == 1:
+            args: tuple[int, ...] = ()
+        elif size == 3:
+            args = _U16.unpack_from(code, pos + 1)
+        elif size == 5:
+            args = _U16X2.unpack_from(code, pos + 1)
+        else:
+            args = struct.unpack_from(f"<{(size - 1) // 2}H", code, pos + 1)
+        append(Instr(pos, row.op, args, size))
         pos += size
     return out
 

@@ -15,7 +15,7 @@ host, stores the value and calls the loop again with the same stack.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from vm import errors as E
 from vm.errors import ExecutionError
@@ -42,24 +42,39 @@ class Fault(Exception):
 class Suspend(Exception):
     """Raised by an asynchronous fetch: the loop must yield to the driver."""
 
-    __slots__ = ("slot",)
+    __slots__ = ("path",)
 
-    def __init__(self, slot: int) -> None:
-        self.slot = slot
+    def __init__(self, path: str) -> None:
+        self.path = path
 
 
-class State:
-    """The result state of one phase (LANGUAGE.md section 2)."""
+class RunResult:
+    """The result state of one phase (LANGUAGE.md section 2), and what
+    ``vm.run`` returns: points, case_name, callback_data, working_data,
+    vetoed (and matched: whether a statement set the result)."""
 
     __slots__ = ("callback_data", "case_name", "matched", "points", "vetoed", "working_data")
 
     def __init__(self) -> None:
         self.points: object = 0
-        self.case_name: object = None
+        self.case_name: str | None = None
         self.callback_data: dict[str, object] = {}
         self.working_data: dict[str, object] = {}
         self.matched = False
         self.vetoed = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "points": self.points,
+            "case_name": self.case_name,
+            "callback_data": self.callback_data,
+            "working_data": self.working_data,
+            "vetoed": self.vetoed,
+        }
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
+        return f"RunResult({fields})"
 
 
 # -- operations (shared with the reference evaluator in tests via vm.ops) -----
@@ -83,7 +98,8 @@ def _numbers(*values: object) -> None:
 
 
 def arith(op: int, a: object, b: object) -> object:
-    _numbers(a, b)
+    if type(a) not in _NUM_TYPES or type(b) not in _NUM_TYPES:
+        _numbers(a, b)
     x: float = a  # type: ignore[assignment]
     y: float = b  # type: ignore[assignment]
     try:
@@ -160,107 +176,165 @@ def execute(
     program: Program,
     pc: int,
     stack: list[object],
-    st: State,
+    st: RunResult,
     slots: list[object],
-    fetch: Callable[[int], object],
-    data: dict[str, object],
-    parent: dict[str, object],
+    get: Callable[[str], object],
+    data: Mapping[str, object],
+    parent: Mapping[str, object],
     steps: int,
     limit: int,
 ) -> tuple[int, int]:
-    """Run from instruction ``pc`` until a terminator.
+    """Run from bound instruction ``pc`` until a terminator.
 
     Returns ``(-1, steps)`` when the phase ended, or ``(pc, steps)`` when an
     asynchronous fetch suspended it (resume with the same stack and state).
     """
+    # Opcode numbers are literals below (LOAD_CONST is the cheapest load);
+    # each is named in a comment. Bound-only opcodes (>= 0x80) are vm.bind's.
     code = program.code
+    paths = program.fields
     push = stack.append
     pop = stack.pop
-    num = _NUM_TYPES
-    FIELD, CONST, CMP_JF, DATA, JF, ASSIGN = 0x02, 0x01, 0x33, 0x03, 0x31, 0x40
-    HALT, JUMP, CMP, SUB, ADD, MUL, DIV = 0x46, 0x30, 0x20, 0x11, 0x10, 0x12, 0x13
-    JT, CMP_JT, NOT, SETCB = 0x32, 0x34, 0x21, 0x41
+    missing = MISSING
+    imax = INT64_MAX
+    imin = INT64_MIN
     try:
         while True:
-            op, a, b, c, d = code[pc]
+            op, a, b, c, d, e, f = code[pc]
             pc += 1
-            if op == FIELD:
-                v = slots[a]
-                if v is MISSING:
-                    v = fetch(a)
-                push(v)
-            elif op == CONST:
-                push(a)
-            elif op == CMP_JF or op == CMP_JT:
-                y = pop()
-                x = pop()
-                if a == 2:
-                    r = x == y
-                elif a == 3:
-                    r = x != y
-                else:
+            if op >= 0x80:
+                if op < 0x90:
+                    # compare, jump if false; the variant says where x and y come from
+                    if op == 0x81:  # CJ_FK: field vs constant
+                        x = slots[a]
+                        if x is missing:
+                            x = slots[a] = get(paths[a])
+                        y = b
+                    elif op == 0x86:  # CJ_AK: (field op field) vs constant
+                        sa, sb, aop, anode = a
+                        x = slots[sa]
+                        if x is missing:
+                            x = slots[sa] = get(paths[sa])
+                        y = slots[sb]
+                        if y is missing:
+                            y = slots[sb] = get(paths[sb])
+                        tx = type(x)
+                        ty = type(y)
+                        if (tx is int or tx is float) and (ty is int or ty is float):
+                            r = x - y if aop == 0x11 else (x + y if aop == 0x10 else x * y)
+                            if (r - r != 0.0) if type(r) is float else (r > imax or r < imin):
+                                r = _arith_at(aop, x, y, anode)  # raises out of range
+                            x = r
+                        else:
+                            x = _arith_at(aop, x, y, anode)
+                        y = b
+                    elif op == 0x83:  # CJ_SK: stack vs constant
+                        y = b
+                        x = pop()
+                    elif op == 0x82:  # CJ_FF: field vs field
+                        x = slots[a]
+                        if x is missing:
+                            x = slots[a] = get(paths[a])
+                        y = slots[b]
+                        if y is missing:
+                            y = slots[b] = get(paths[b])
+                    elif op == 0x85:  # CJ_DK: event data vs constant
+                        x = data.get(a)
+                        y = b
+                    elif op == 0x80:  # CJ_SS: stack vs stack
+                        y = pop()
+                        x = pop()
+                    else:  # CJ_SF: stack vs field (fetched before the pop, for resumption)
+                        y = slots[b]
+                        if y is missing:
+                            y = slots[b] = get(paths[b])
+                        x = pop()
+                    if c == 2:
+                        r = x == y
+                    elif c == 3:
+                        r = x != y
+                    else:
+                        tx = type(x)
+                        ty = type(y)
+                        if tx is ty:
+                            ok = tx is int or tx is float or tx is str
+                        else:
+                            ok = (tx is int and ty is float) or (tx is float and ty is int)
+                        if ok:
+                            if c == 0:
+                                r = x < y
+                            elif c == 5:
+                                r = x > y
+                            elif c == 1:
+                                r = x <= y
+                            else:
+                                r = x >= y
+                        else:
+                            r = compare(c, x, y)  # booleans, or the type mismatch
+                    if r:
+                        steps += f
+                    else:
+                        pc = d
+                        steps += e
+                    if steps > limit:
+                        raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
+                elif op == 0x90:  # AR_FF: field (+|-|*) field
+                    x = slots[a]
+                    if x is missing:
+                        x = slots[a] = get(paths[a])
+                    y = slots[b]
+                    if y is missing:
+                        y = slots[b] = get(paths[b])
                     tx = type(x)
                     ty = type(y)
-                    if (tx in num and ty in num) or (tx is str and ty is str):
-                        if a == 0:
-                            r = x < y
-                        elif a == 1:
-                            r = x <= y
-                        elif a == 4:
-                            r = x >= y
-                        else:
-                            r = x > y
+                    if (tx is int or tx is float) and (ty is int or ty is float):
+                        r = x - y if c == 0x11 else (x + y if c == 0x10 else x * y)
+                        if (r - r != 0.0) if type(r) is float else (r > imax or r < imin):
+                            r = arith(c, x, y)  # raises out of range
+                        push(r)
                     else:
-                        r = compare(a, x, y)  # raises the type mismatch
-                if (op == CMP_JT) == bool(r):
-                    pc = b
-                    steps += c
-                else:
-                    steps += d
-                if steps > limit:
-                    raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
-            elif op == DATA:
+                        push(arith(c, x, y))
+                else:  # ASSIGN_K: a constant number of points (checked at bind time)
+                    st.points = a
+                    st.case_name = b
+                    st.matched = True
+                    return -1, steps
+            elif op == 0x02:  # FIELD
+                x = slots[a]
+                if x is missing:
+                    x = slots[a] = get(paths[a])
+                push(x)
+            elif op == 0x01:  # CONST
+                push(a)
+            elif op == 0x03:  # DATA
                 push(data.get(a))
-            elif op == JF or op == JT:
-                if (op == JF) == bool(pop()):
+            elif op == 0x31 or op == 0x32:  # JUMP_IF_FALSE, JUMP_IF_TRUE
+                if (op == 0x31) == bool(pop()):
                     steps += c
                 else:
                     pc = a
                     steps += b
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
-            elif op == ASSIGN:
-                v = pop()
-                tv = type(v)
-                if tv is not int and tv is not float:
-                    raise Fault(E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {_kind(v)}")
-                st.points = v
+            elif op == 0x46:  # HALT
+                return -1, steps
+            elif op == 0x40:  # ASSIGN_POINTS
+                x = pop()
+                tx = type(x)
+                if tx is not int and tx is not float:
+                    raise Fault(
+                        E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {_kind(x)}"
+                    )
+                st.points = x
                 st.case_name = a
                 st.matched = True
                 return -1, steps
-            elif op == HALT:
-                return -1, steps
-            elif op == JUMP:
+            elif op == 0x30:  # JUMP
                 pc = a
                 steps += b
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
-            elif op == SUB or op == ADD or op == MUL:
-                y = pop()
-                x = pop()
-                tx = type(x)
-                ty = type(y)
-                if (tx is int or tx is float) and (ty is int or ty is float):
-                    r = x - y if op == SUB else (x + y if op == ADD else x * y)
-                    push(check_number(r))
-                else:
-                    push(arith(op, x, y))
-            elif op == CMP:
-                y = pop()
-                push(compare(a, pop(), y))
-            elif op == NOT:
-                push(not pop())
-            elif op == SETCB:
+            elif op == 0x41:  # SET_CALLBACK
                 st.callback_data[a] = pop()
             else:
                 _slow(op, a, st, stack, parent)
@@ -274,9 +348,20 @@ def execute(
         raise ExecutionError(E.ARITH_OUT_OF_RANGE, program.node_ids[pc - 1], str(exc)) from None
 
 
-def _slow(op: int, a: object, st: State, stack: list[object], parent: dict[str, object]) -> None:
+def _arith_at(op: int, x: object, y: object, node_id: str | None) -> object:
+    """Arithmetic of a fused instruction; ``node_id`` names the arithmetic
+    node when it is not the instruction's own."""
+    try:
+        return arith(op, x, y)
+    except Fault as fault:
+        if node_id is None:
+            raise
+        raise ExecutionError(fault.code, node_id, fault.detail) from None
+
+
+def _slow(op: int, a: object, st: RunResult, stack: list[object], parent: Mapping[str, object]) -> None:
     """The rarer opcodes, kept out of the loop to keep it short."""
-    if 0x10 <= op <= 0x15:  # DIV, MIN, MAX (and the arithmetic fast path's misses)
+    if 0x10 <= op <= 0x15:  # ADD .. MAX
         y = stack.pop()
         stack.append(arith(op, stack.pop(), y))
     elif op == 0x16:  # INT
@@ -285,13 +370,18 @@ def _slow(op: int, a: object, st: State, stack: list[object], parent: dict[str, 
         hi = stack.pop()
         lo = stack.pop()
         stack.append(clamp(stack.pop(), lo, hi))
+    elif op == 0x20:  # CMP (a boolean value)
+        y = stack.pop()
+        stack.append(compare(a, stack.pop(), y))  # type: ignore[arg-type]
+    elif op == 0x21:  # NOT
+        stack.append(not stack.pop())
     elif op == 0x04:  # PARENT
         stack.append(parent.get(a))  # type: ignore[arg-type]
     elif op == 0x42:  # SET_DATA
         st.working_data[a] = stack.pop()  # type: ignore[index]
     elif op == 0x43:  # VETO
         st.points = 0
-        st.case_name = a
+        st.case_name = a  # type: ignore[assignment]
         st.matched = True
         st.vetoed = True
     elif op == 0x44:  # SET_POINTS
@@ -308,4 +398,3 @@ def _slow(op: int, a: object, st: State, stack: list[object], parent: dict[str, 
         st.matched = True
     else:  # pragma: no cover - the verifier admits only known opcodes
         raise Fault("DSL_INTERNAL", f"opcode {op:#x} has no handler")
-

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
+from typing import NamedTuple
 
 
 class Operand(IntEnum):
@@ -136,3 +137,24 @@ PHASES: tuple[str, ...] = ("full", "pre", "post")
 PHASE_FLAG: dict[str, Flag] = {"full": Flag.IN_FULL, "pre": Flag.IN_PRE, "post": Flag.IN_POST}
 
 MAX_OPERAND = 0xFFFF
+
+
+class Row(NamedTuple):
+    """OPINFO flattened to plain integers, for the loader's and verifier's
+    inner loops (IntFlag arithmetic allocates; plain ints do not)."""
+
+    op: Op
+    size: int
+    pops: int
+    pushes: int
+    flags: int
+    operands: tuple[Operand, ...]
+
+
+ROWS: dict[int, Row] = {
+    int(op): Row(op, info.size, info.pops, info.pushes, int(info.flags), info.operands)
+    for op, info in OPINFO.items()
+}
+F_TERMINATOR = int(Flag.TERMINATOR)
+F_BRANCH = int(Flag.BRANCH)
+F_CAN_FAIL = int(Flag.CAN_FAIL)

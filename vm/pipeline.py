@@ -23,7 +23,8 @@ from vm.builtins import (
 from vm.errors import ExecutionError
 from vm.host import FieldCache
 from vm.program import Program
-from vm.runner import RunResult, fetch_async, new_cache, run_phase, run_phase_async
+from vm.machine import RunResult
+from vm.runner import fetch_async, new_cache, run_phase, run_phase_async
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,6 @@ async def score_async(
             break
         except _NeedField as need:
             cache.store(need.path, await fetch_async(fields, need.path))
-            cache.fetches += 1
         except BuiltinError as exc:
             raise _as_execution_error(exc) from None
     try:

@@ -1,31 +1,21 @@
-"""A loaded program: a verified image bound for execution.
-
-Binding happens once, at load time: byte offsets become instruction indices,
-constant and string operands become the values themselves, comparison
-operands become small integers the loop tests directly, and every branch
-carries the length of the straight-line run it leads to, so the VM counts
-steps exactly while touching the counter only at branches.
-"""
+"""A loaded program: a verified image bound for execution (``vm.bind``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vm.bind import Bound, bind
 from vm.errors import VerifyError
-from vm.image import Image, Scalar, decode
-from vm.instructions import Instr
-from vm.opcodes import OPINFO, PARENT_ATTRS, PHASES, Flag, Op
+from vm.image import Scalar, decode
+from vm.opcodes import PARENT_ATTRS, PHASES, Op
 from vm.verify import VerifiedImage, verify
-
-Bound = tuple[int, object, object, object, object]
 
 
 @dataclass(frozen=True, slots=True)
 class PhaseCode:
-    entry: int  # instruction index of the first instruction
+    entry: int  # bound instruction index of the first instruction
     first_run: int  # length of the straight-line run at the entry
-    max_steps: int
-    max_stack: int
+    max_steps: int  # the longest path, in image instructions
 
 
 class Program:
@@ -58,16 +48,17 @@ class Program:
             dict(image.parent_variables) if image.parent_variables is not None else None
         )
         instrs = verified.instructions
+        by_offset = dict(image.node_table)
+        original_nodes = [by_offset.get(ins.offset) for ins in instrs]
+        code, nodes, new_index, runs = bind(instrs, image, original_nodes)
+        self.code: list[Bound] = code
+        self.node_ids: list[str | None] = nodes
         index_of = {ins.offset: i for i, ins in enumerate(instrs)}
-        index_of[len(image.code)] = len(instrs)
-        runs = _run_lengths(instrs, index_of)
-        self.code: list[Bound] = [_bind(ins, image, index_of, runs) for ins in instrs]
-        self.node_ids: list[str | None] = _node_ids(instrs, image)
         self.phases: dict[str, PhaseCode] = {}
         for phase in PHASES:
             facts = verified.sections[phase]
-            entry = index_of[facts.start]
-            self.phases[phase] = PhaseCode(entry, runs[entry], facts.max_steps, facts.max_stack)
+            original = index_of[facts.start]
+            self.phases[phase] = PhaseCode(new_index[original], runs[original], facts.max_steps)
 
     def fields_read(self, phase: str) -> frozenset[str]:
         """Every field path the phase may read (host fields, ``data.*`` and
@@ -86,7 +77,7 @@ class Program:
         return frozenset(out)
 
     def __repr__(self) -> str:
-        return f"<vm.Program {self.program_id!r}: {len(self.code)} instructions>"
+        return f"<vm.Program {self.program_id!r}: {len(self.code)} bound instructions>"
 
 
 def load(image: bytes) -> Program:
@@ -99,47 +90,3 @@ def load(image: bytes) -> Program:
         # Defence in depth: the decoder and verifier are meant to catch
         # everything; an escape here is a bug, but still a clean refusal.
         raise VerifyError(f"malformed image ({type(exc).__name__})") from exc
-
-
-def _run_lengths(instrs: tuple[Instr, ...], index_of: dict[int, int]) -> list[int]:
-    """For each instruction, how many instructions run from it up to and
-    including the next branch or terminator (the straight-line run)."""
-    runs = [0] * (len(instrs) + 1)
-    for i in range(len(instrs) - 1, -1, -1):
-        flags = OPINFO[instrs[i].op].flags
-        runs[i] = 1 if flags & (Flag.BRANCH | Flag.TERMINATOR) else 1 + runs[i + 1]
-    return runs
-
-
-def _bind(ins: Instr, image: Image, index_of: dict[int, int], runs: list[int]) -> Bound:
-    op = ins.op
-    if op is Op.CONST or op in _STR_OPERAND:
-        return (int(op), image.constants[ins.args[0]], None, None, None)
-    if op is Op.FIELD or op is Op.CMP:
-        return (int(op), ins.args[0], None, None, None)
-    if op is Op.PARENT:
-        return (int(op), PARENT_ATTRS[ins.args[0]], None, None, None)
-    if op is Op.JUMP:
-        target = index_of[ins.args[0]]
-        return (int(op), target, runs[target], None, None)
-    if op is Op.JUMP_IF_FALSE or op is Op.JUMP_IF_TRUE:
-        target = index_of[ins.args[0]]
-        fall = index_of[ins.next_offset]
-        return (int(op), target, runs[target], runs[fall], None)
-    if op is Op.CMP_JUMP_IF_FALSE or op is Op.CMP_JUMP_IF_TRUE:
-        target = index_of[ins.args[1]]
-        fall = index_of[ins.next_offset]
-        return (int(op), ins.args[0], target, runs[target], runs[fall])
-    if not OPINFO[op].operands:
-        return (int(op), None, None, None, None)
-    raise VerifyError(f"no binding for {op.name}")  # pragma: no cover
-
-
-_STR_OPERAND = frozenset(
-    {Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO}
-)
-
-
-def _node_ids(instrs: tuple[Instr, ...], image: Image) -> list[str | None]:
-    by_offset = dict(image.node_table)
-    return [by_offset.get(ins.offset) for ins in instrs]

@@ -23,11 +23,12 @@ from vm.image import Image
 from vm.instructions import Instr, decode_instructions
 from vm.opcodes import (
     COMPARE_NAMES,
-    OPINFO,
+    F_BRANCH,
+    F_TERMINATOR,
     PARENT_ATTRS,
     PHASE_FLAG,
     PHASES,
-    Flag,
+    ROWS,
     Operand,
 )
 
@@ -86,8 +87,8 @@ def _check_node_table(image: Image, boundaries: set[int]) -> None:
         previous = offset
 
 
-def _check_operands(image: Image, ins: Instr, start: int, end: int) -> None:
-    for kind, value in zip(ins.info.operands, ins.args, strict=True):
+def _check_operands(image: Image, ins: Instr, end: int) -> None:
+    for kind, value in zip(ROWS[ins.op].operands, ins.args, strict=True):
         if kind is Operand.CONST:
             ok = value < len(image.constants)
         elif kind is Operand.STR:
@@ -118,7 +119,7 @@ def _verify_section(
     start: int,
     end: int,
 ) -> SectionFacts:
-    allowed = PHASE_FLAG[phase]
+    allowed = int(PHASE_FLAG[phase])
     first = index_of[start]
     last = index_of[end] if end in index_of else len(instrs)
     depth_at: dict[int, int] = {start: 0}
@@ -136,10 +137,11 @@ def _verify_section(
             )
 
     for ins in instrs[first:last]:
-        info = OPINFO[ins.op]
+        info = ROWS[ins.op]
         if not info.flags & allowed:
             raise VerifyError(f"{ins.op.name} is not allowed in phase {phase!r}", ins.offset)
-        _check_operands(image, ins, start, end)
+        if info.operands:
+            _check_operands(image, ins, end)
         depth = depth_at.get(ins.offset)
         if depth is None:
             continue  # unreachable: checked for operands, never executed
@@ -147,10 +149,10 @@ def _verify_section(
             raise VerifyError(f"stack underflow in {ins.op.name}", ins.offset)
         after = depth - info.pops + info.pushes
         max_stack = max(max_stack, after)
-        if info.flags & Flag.BRANCH:
+        if info.flags & F_BRANCH:
             arrive(ins.args[-1], after, ins)
-        if info.flags & Flag.TERMINATOR:
-            if not info.flags & Flag.BRANCH and after != 0:
+        if info.flags & F_TERMINATOR:
+            if not info.flags & F_BRANCH and after != 0:
                 raise VerifyError(f"{ins.op.name} leaves {after} values on the stack", ins.offset)
         else:
             if ins.next_offset >= end:
@@ -160,11 +162,11 @@ def _verify_section(
     # Longest path, backwards: successors always lie later in the code.
     steps: dict[int, int] = {}
     for ins in reversed(instrs[first:last]):
-        info = OPINFO[ins.op]
+        flags = ROWS[ins.op].flags
         best = 0
-        if info.flags & Flag.BRANCH:
+        if flags & F_BRANCH:
             best = steps.get(ins.args[-1], 0)
-        if not info.flags & Flag.TERMINATOR:
+        if not flags & F_TERMINATOR:
             best = max(best, steps.get(ins.next_offset, 0))
         steps[ins.offset] = 1 + best
     return SectionFacts(start=start, end=end, max_steps=steps[start], max_stack=max_stack)

@@ -1,0 +1,216 @@
+"""Binding: verified instructions become the tuples the VM loop runs.
+
+Done once, at load time:
+
+- byte offsets become instruction indices; constant and string operands
+  become the values themselves;
+- ``CMP_JUMP_IF_TRUE`` becomes ``CMP_JUMP_IF_FALSE`` with the negated
+  comparison (orderings are total here: NaN and infinities never reach a
+  comparison, arithmetic rejects them), so the loop has one branch sense;
+- common sequences are fused into superinstructions that read their
+  operands straight from field slots or constants instead of the stack
+  (expr-lang's specialised opcodes, justified by benchmarks/bench_vm.py).
+  A sequence is fused only when no jump lands inside it, and a fused
+  instruction takes the node id of the instruction in it that can fail;
+- every branch carries the length of the straight-line run it leads to,
+  in original instructions, so steps are counted exactly, at branches only.
+
+A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``.
+"""
+
+from __future__ import annotations
+
+from vm.image import Image
+from vm.instructions import Instr
+from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, ROWS, Op
+
+Bound = tuple[int, object, object, object, object, object, object]
+
+# Bound-only opcodes (never in an image). Compare-and-jump-if-false
+# variants, by where the left and right operands come from:
+# S = the stack, F = a field slot, K = a constant, D = an event data key.
+CJ_SS = 0x80
+CJ_FK = 0x81
+CJ_FF = 0x82
+CJ_SK = 0x83
+CJ_SF = 0x84
+CJ_DK = 0x85
+CJ_AK = 0x86  # (field op field) compared with a constant
+AR_FF = 0x90  # field (+|-|*) field, pushed
+ASSIGN_K = 0x91  # assign a constant number of points
+
+CJ_FIRST = CJ_SS
+NEGATED_COMPARE = (4, 5, 3, 2, 0, 1)  # < <= == != >= >  ->  >= > != == < <=
+
+BOUND_NAMES = {
+    CJ_SS: "CJ_SS",
+    CJ_FK: "CJ_FK",
+    CJ_FF: "CJ_FF",
+    CJ_SK: "CJ_SK",
+    CJ_SF: "CJ_SF",
+    CJ_DK: "CJ_DK",
+    CJ_AK: "CJ_AK",
+    AR_FF: "AR_FF",
+    ASSIGN_K: "ASSIGN_K",
+}
+
+_ARITH_FUSABLE = frozenset({int(Op.ADD), int(Op.SUB), int(Op.MUL)})
+_CJ = frozenset({int(Op.CMP_JUMP_IF_FALSE), int(Op.CMP_JUMP_IF_TRUE)})
+
+
+def run_lengths(instrs: tuple[Instr, ...]) -> list[int]:
+    """For each instruction, how many instructions run from it up to and
+    including the next branch or terminator (the straight-line run)."""
+    runs = [0] * (len(instrs) + 1)
+    for i in range(len(instrs) - 1, -1, -1):
+        flags = ROWS[instrs[i].op].flags
+        runs[i] = 1 if flags & (F_BRANCH | F_TERMINATOR) else 1 + runs[i + 1]
+    return runs
+
+
+def bind(
+    instrs: tuple[Instr, ...], image: Image, node_ids: list[str | None]
+) -> tuple[list[Bound], list[str | None], list[int], list[int]]:
+    """Returns the bound code, the node id of each bound instruction, the
+    map from original to bound instruction index (-1 inside a fused
+    sequence), and the run lengths by original index."""
+    index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+    index_of[len(image.code)] = len(instrs)
+    runs = run_lengths(instrs)
+    targets = {index_of[ins.args[-1]] for ins in instrs if ROWS[ins.op].flags & F_BRANCH}
+    consts = image.constants
+
+    # Pass 1: choose fusions over original indices.
+    plan: list[tuple[int, int, tuple[object, ...]]] = []  # (first, count, recipe)
+    i = 0
+    n = len(instrs)
+    while i < n:
+        fused = _match(instrs, i, targets, consts, node_ids)
+        if fused is None:
+            plan.append((i, 1, ()))
+            i += 1
+        else:
+            count, recipe = fused
+            plan.append((i, count, recipe))
+            i += count
+    new_index = [-1] * (n + 1)
+    for k, (first, _count, _recipe) in enumerate(plan):
+        new_index[first] = k
+    new_index[n] = len(plan)
+
+    # Pass 2: emit, with jump targets remapped to bound indices.
+    code: list[Bound] = []
+    bound_nodes: list[str | None] = []
+    for first, count, recipe in plan:
+        last = first + count - 1
+        ins = instrs[last]
+        if recipe:
+            code.append(_emit_fused(recipe, ins, index_of, new_index, runs, instrs, first))
+        else:
+            code.append(_emit_plain(ins, image, index_of, new_index, runs))
+        failing = [node_ids[j] for j in range(first, last + 1) if node_ids[j] is not None]
+        bound_nodes.append(failing[-1] if failing else None)
+    return code, bound_nodes, new_index, runs
+
+
+def _match(
+    instrs: tuple[Instr, ...],
+    i: int,
+    targets: set[int],
+    consts: tuple[object, ...],
+    node_ids: list[str | None],
+) -> tuple[int, tuple[object, ...]] | None:
+    def op_at(k: int) -> int:
+        return int(instrs[k].op) if k < len(instrs) else -1
+
+    def free(k: int) -> bool:  # no jump lands on instruction k
+        return k not in targets
+
+    a, b, c = op_at(i), op_at(i + 1), op_at(i + 2)
+    field, const, data = int(Op.FIELD), int(Op.CONST), int(Op.DATA)
+    if (
+        a == field
+        and b == field
+        and c in _ARITH_FUSABLE
+        and op_at(i + 3) == const
+        and op_at(i + 4) in _CJ
+        and all(free(k) for k in range(i + 1, i + 5))
+    ):
+        # ``(f1 - f2) > 0``: analytics differences against a threshold.
+        # The arithmetic keeps its own node id: its failures name it, while
+        # the compare's failures name the compare (the instruction's node).
+        arith = (instrs[i].args[0], instrs[i + 1].args[0], c, node_ids[i + 2])
+        return 5, (CJ_AK, arith, consts[instrs[i + 3].args[0]])
+    if c in _CJ and free(i + 1) and free(i + 2):
+        if a == field and b == const:
+            return 3, (CJ_FK, instrs[i].args[0], consts[instrs[i + 1].args[0]])
+        if a == field and b == field:
+            return 3, (CJ_FF, instrs[i].args[0], instrs[i + 1].args[0])
+        if a == data and b == const:
+            return 3, (CJ_DK, consts[instrs[i].args[0]], consts[instrs[i + 1].args[0]])
+    if c in _ARITH_FUSABLE and a == field and b == field and free(i + 1) and free(i + 2):
+        return 3, (AR_FF, instrs[i].args[0], instrs[i + 1].args[0], c)
+    if b in _CJ and free(i + 1):
+        if a == const:
+            return 2, (CJ_SK, None, consts[instrs[i].args[0]])
+        if a == field:
+            return 2, (CJ_SF, None, instrs[i].args[0])
+    if a == const and b == int(Op.ASSIGN_POINTS) and free(i + 1):
+        value = consts[instrs[i].args[0]]
+        if type(value) is int or type(value) is float:  # else: let it fail at run time
+            return 2, (ASSIGN_K, value, consts[instrs[i + 1].args[0]])
+    return None
+
+
+def _branch(
+    ins: Instr, index_of: dict[int, int], new_index: list[int], runs: list[int]
+) -> tuple[int, int, int]:
+    """(bound target, run length there, run length on fall-through)."""
+    target = index_of[ins.args[-1]]
+    fall = index_of[ins.next_offset] if ins.next_offset in index_of else len(runs) - 1
+    return new_index[target], runs[target], runs[fall]
+
+
+def _cmp_of(ins: Instr) -> int:
+    cmp = ins.args[0]
+    return NEGATED_COMPARE[cmp] if ins.op is Op.CMP_JUMP_IF_TRUE else cmp
+
+
+def _emit_fused(
+    recipe: tuple[object, ...],
+    ins: Instr,
+    index_of: dict[int, int],
+    new_index: list[int],
+    runs: list[int],
+    instrs: tuple[Instr, ...],
+    first: int,
+) -> Bound:
+    kind = recipe[0]
+    if kind == AR_FF:
+        return (AR_FF, recipe[1], recipe[2], recipe[3], None, None, None)
+    if kind == ASSIGN_K:
+        return (ASSIGN_K, recipe[1], recipe[2], None, None, None, None)
+    target, run_t, run_f = _branch(ins, index_of, new_index, runs)
+    return (int(kind), recipe[1], recipe[2], _cmp_of(ins), target, run_t, run_f)  # type: ignore[call-overload]
+
+
+def _emit_plain(
+    ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int], runs: list[int]
+) -> Bound:
+    op = ins.op
+    if op in (Op.CONST, Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO):
+        return (int(op), image.constants[ins.args[0]], None, None, None, None, None)
+    if op is Op.FIELD or op is Op.CMP:
+        return (int(op), ins.args[0], None, None, None, None, None)
+    if op is Op.PARENT:
+        return (int(op), PARENT_ATTRS[ins.args[0]], None, None, None, None, None)
+    if op is Op.JUMP:
+        target, run_t, _ = _branch(ins, index_of, new_index, runs)
+        return (int(op), target, run_t, None, None, None, None)
+    if op is Op.JUMP_IF_FALSE or op is Op.JUMP_IF_TRUE:
+        target, run_t, run_f = _branch(ins, index_of, new_index, runs)
+        return (int(op), target, run_t, run_f, None, None, None)
+    if op is Op.CMP_JUMP_IF_FALSE or op is Op.CMP_JUMP_IF_TRUE:
+        target, run_t, run_f = _branch(ins, index_of, new_index, runs)
+        return (CJ_SS, None, None, _cmp_of(ins), target, run_t, run_f)
+    return (int(op), None, None, None, None, None, None)
