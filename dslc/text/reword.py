@@ -1,0 +1,71 @@
+"""Diagnostics of the shared validator, in the words of the text language.
+
+``dslc.validate`` speaks JSON (``veto is not allowed in rules``); a designer
+who wrote text should read ``'veto' cannot be used in the main rules``. The
+code, span and severity stay as they are: only the wording changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from dslc import codes
+from dslc.ast import STATEMENT_SECTIONS, Field, Node, Program
+from dslc.diagnostics import Diagnostic
+from dslc.ids import children
+from dslc.text.words import SECTION_WORDS, STATEMENT_WORDS
+
+_SECTION_ORDER = ("rules", "default", "pre_rules", "post_rules")
+_JSON_NAMES = re.compile(r"\b(" + "|".join(sorted(STATEMENT_WORDS, key=len, reverse=True)) + r")\b")
+
+
+def _index(program: Program) -> dict[tuple[int, int], tuple[Node, str]]:
+    """Every node by its span, with the section it is in."""
+    out: dict[tuple[int, int], tuple[Node, str]] = {}
+    roots: list[tuple[Node, str]] = [
+        (rule, section) for section, rules in program.sections() for rule in rules
+    ]
+    if program.default is not None:
+        roots.append((program.default, "default"))
+    while roots:
+        node, section = roots.pop()
+        loc = getattr(node, "loc", None)
+        if loc is not None and loc.has_span:
+            out.setdefault((loc.start, loc.end), (node, section))
+        roots.extend((kid, section) for kid, _ in children(node, ""))
+    return out
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def reword(diags: list[Diagnostic], program: Program) -> list[Diagnostic]:
+    index = _index(program)
+    return [_reword_one(d, index) for d in diags]
+
+
+def _reword_one(diag: Diagnostic, index: dict[tuple[int, int], tuple[Node, str]]) -> Diagnostic:
+    found = index.get((diag.start, diag.end))
+    if diag.code == codes.STATEMENT_NOT_ALLOWED and found is not None:
+        node, section = found
+        word = STATEMENT_WORDS.get(str(node.type), str(node.type))
+        allowed = [SECTION_WORDS[s] for s in _SECTION_ORDER if s in STATEMENT_SECTIONS[node.type]]
+        return dataclasses.replace(
+            diag,
+            message=f"'{word}' cannot be used in {SECTION_WORDS[section]}",
+            hint=f"'{word}' is allowed in {_join(allowed)}",
+        )
+    if diag.code == codes.PARENT_FIELD_OUTSIDE_POST and found is not None:
+        node, section = found
+        assert isinstance(node, Field)
+        return dataclasses.replace(
+            diag,
+            message=f"'{node.path}' can only be read in rules under 'after parent', "
+            f"not in {SECTION_WORDS[section]}",
+            hint="the parent's result exists only once the parent has run",
+        )
+    message = _JSON_NAMES.sub(lambda m: f"'{STATEMENT_WORDS[m.group()]}'", diag.message)
+    message = message.replace("case_name", "case name")
+    return diag if message == diag.message else dataclasses.replace(diag, message=message)

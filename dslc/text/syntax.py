@@ -1,0 +1,326 @@
+"""Parsing text into a lark tree, with syntax errors said in words.
+
+lark reports an error as a set of terminal names (``_THEN``, ``COMPARE_OP``);
+a designer should read "expected 'then' or an operator, found 'award'".
+After an error the parser starts again at the next line that begins a new
+rule or section, so one run reports every broken rule, not only the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from dslc import codes
+from dslc.diagnostics import Diagnostic
+from dslc.text.grammar import parser, terminal_pattern
+
+MAX_SOURCE_CHARS = 1_000_000
+MAX_SYNTAX_ERRORS = 25
+
+# A line starting with one of these begins a new top-level item: the place
+# to resume after a syntax error.
+_RESYNC = re.compile(r"^[ \t]*(rule|strategy|extends|parent|otherwise|before|after)\b", re.M)
+
+_VALUE_START = frozenset(
+    {"WORD", "NUMBER", "STRING", "_TRUE", "_FALSE", "_NULL", "_LPAR", "MINUS", "NOT"}
+)
+_STATEMENTS = frozenset({"_AWARD", "_SET", "_VETO", "_STOP"})
+_ITEMS = frozenset(
+    {"_RULE", "_STRATEGY", "_EXTENDS", "_PARENT", "_OTHERWISE", "_BEFORE", "_AFTER"}
+)
+_ARITHMETIC = frozenset({"PLUS", "MINUS", "STAR", "SLASH"})
+_OPERATORS = _ARITHMETIC | {"COMPARE_OP", "_AND", "_OR"}
+# Tokens after which a condition (rather than a value) is expected.
+_CONDITION_CONTEXT = frozenset({"_WHEN", "_AND", "_OR", "NOT"})
+
+_TERMINAL_WORDS = {
+    "$END": "the end of the file",
+    "WORD": "a name",
+    "STRING": "a string in double quotes",
+    "NUMBER": "a number",
+    "COMPARE_OP": "a comparison operator",
+}
+_STRING_ESCAPES = '"\\/bfnrt'
+_STATEMENT_WORDS = frozenset({"award", "set", "veto", "stop"})
+
+
+@dataclass(slots=True)
+class ParsedTree:
+    tree: Tree | None
+    diagnostics: list[Diagnostic]
+
+
+def parse_tree(source: str, filename: str | None = None) -> ParsedTree:
+    """The parse tree of ``source``, or None and every syntax error found."""
+    if len(source) > MAX_SOURCE_CHARS:
+        return ParsedTree(
+            None,
+            [
+                Diagnostic(
+                    codes.TEXT_TOO_LARGE,
+                    f"the file is longer than {MAX_SOURCE_CHARS} characters",
+                    start=MAX_SOURCE_CHARS,
+                    end=MAX_SOURCE_CHARS + 1,
+                    hint="a strategy has at most 1000 nodes; split it or shorten it",
+                    filename=filename,
+                )
+            ],
+        )
+    diags: list[Diagnostic] = []
+    resume = 0
+    while True:
+        text = source if resume == 0 else _blank(source, resume)
+        try:
+            tree = parser().parse(text)
+        except UnexpectedInput as exc:
+            diag, after = _describe(exc, source, filename)
+            diags.append(diag)
+            resume = _resync(source, after, resume)
+            if resume < 0 or len(diags) >= MAX_SYNTAX_ERRORS:
+                return ParsedTree(None, diags)
+            continue
+        return ParsedTree(tree if not diags else None, diags)
+
+
+def _blank(source: str, upto: int) -> str:
+    """``source`` with everything before ``upto`` turned into spaces, so that
+    offsets (and so lines and columns) stay those of the original."""
+    return re.sub(r"[^\n]", " ", source[:upto]) + source[upto:]
+
+
+def _resync(source: str, error_at: int, previous: int) -> int:
+    """Where to parse again: the start of the first line at or after the
+    error's line that begins a new item, strictly after the last restart."""
+    line_start = source.rfind("\n", 0, error_at) + 1
+    for match in _RESYNC.finditer(source, line_start):
+        start = match.start(1)
+        if start > previous and start >= line_start:
+            if start < error_at and match.start() < line_start:
+                continue
+            return start
+    return -1
+
+
+def _describe(exc: UnexpectedInput, source: str, filename: str | None) -> tuple[Diagnostic, int]:
+    """The diagnostic for one lark error and the offset it points at."""
+    if isinstance(exc, UnexpectedToken):
+        return _unexpected_token(exc, source, filename)
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        return _unexpected_character(source, pos, filename), pos + 1
+    pos = getattr(exc, "pos_in_stream", None) or 0
+    diag = Diagnostic(codes.TEXT_SYNTAX, str(exc), start=pos, end=pos + 1, filename=filename)
+    return diag, pos + 1
+
+
+# -- unexpected tokens ---------------------------------------------------------
+
+
+def _unexpected_token(
+    exc: UnexpectedToken, source: str, filename: str | None
+) -> tuple[Diagnostic, int]:
+    token = exc.token
+    interactive = exc.interactive_parser
+    expected = set(interactive.accepts()) if interactive is not None else set(exc.expected)
+    previous = _previous_token_type(exc)
+    wanted = describe_expected(expected, condition=previous in _CONDITION_CONTEXT)
+    if token.type == "$END":
+        end = _end_of_last_token(exc, source)
+        diag = Diagnostic(
+            codes.TEXT_UNEXPECTED_END,
+            f"the file ends too early: expected {wanted}",
+            start=end,
+            end=end,
+            hint=_hint(token, expected, previous),
+            filename=filename,
+        )
+        return diag, len(source)
+    start = token.start_pos if token.start_pos is not None else 0
+    end = token.end_pos if token.end_pos is not None else start + 1
+    diag = Diagnostic(
+        codes.TEXT_SYNTAX,
+        f"expected {wanted}, found {describe_token(token)}",
+        start=start,
+        end=end,
+        hint=_hint(token, expected, previous),
+        filename=filename,
+    )
+    return diag, start
+
+
+def _previous_token_type(exc: UnexpectedToken) -> str | None:
+    interactive = exc.interactive_parser
+    if interactive is None:
+        return None
+    stack = interactive.parser_state.value_stack
+    if stack and isinstance(stack[-1], Token):
+        return stack[-1].type
+    return None
+
+
+def _end_of_last_token(exc: UnexpectedToken, source: str) -> int:
+    interactive = exc.interactive_parser
+    if interactive is not None:
+        for item in reversed(interactive.parser_state.value_stack):
+            if isinstance(item, Token) and item.end_pos is not None:
+                return item.end_pos
+            if isinstance(item, Tree) and not item.meta.empty:
+                return item.meta.end_pos
+    return len(source.rstrip())
+
+
+def describe_expected(names: set[str], *, condition: bool = False) -> str:
+    """A list of what the parser would accept, in words, most specific
+    first: ``'then', an operator or a statement``."""
+    names = set(names)
+    groups: list[str] = []
+    if {"WORD", "NUMBER"} <= names:
+        groups.append("a condition" if condition else "a value")
+        names -= _VALUE_START
+    operator = None
+    if names >= _OPERATORS:
+        operator = "an operator"
+        names -= _OPERATORS
+    elif names >= _ARITHMETIC:
+        operator = "an arithmetic operator"
+        names -= _ARITHMETIC
+    statement = None
+    if names >= _STATEMENTS:
+        statement = "a statement ('award', 'set', 'veto' or 'stop')"
+        names -= _STATEMENTS
+    item = None
+    if {"_RULE", "_BEFORE", "_AFTER"} <= names:
+        item = "a new rule or section"
+        names -= _ITEMS
+    end = "the end of the file" if "$END" in names else None
+    names.discard("$END")
+    words = sorted(_terminal_word(n) for n in names)
+    phrases = words + groups + [p for p in (operator, statement, item, end) if p]
+    if not phrases:
+        return "nothing more here"
+    if len(phrases) == 1:
+        return phrases[0]
+    return ", ".join(phrases[:-1]) + " or " + phrases[-1]
+
+
+def _terminal_word(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    text = terminal_pattern(name)
+    return f"'{text}'" if text is not None else name.strip("_").lower()
+
+
+def describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    value = str(token)
+    if token.type == "STRING":
+        return f"the string {_shorten(value)}"
+    if token.type == "NUMBER":
+        return f"the number {_shorten(value)}"
+    return f"'{_shorten(value)}'"
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _hint(token: Token, expected: set[str], previous: str | None) -> str | None:
+    """A suggestion for the common mistakes."""
+    value = str(token)
+    if token.type == "_ASSIGN" and "COMPARE_OP" in expected:
+        return "to compare two values write '=='"
+    if "_THEN" in expected and token.type == "WORD" and value in _STATEMENT_WORDS:
+        return "write 'then' between the condition and the statements"
+    if token.type == "WORD":
+        words = [w for w in (terminal_pattern(n) for n in expected) if w]
+        close = difflib.get_close_matches(value, words, n=1, cutoff=0.75)
+        if close:
+            return f"did you mean '{close[0]}'?"
+    if previous in ("_THEN", "_ELSE") and expected >= _STATEMENTS:
+        return "each branch needs at least one statement, for example: stop"
+    if expected == {"STRING"} and token.type in ("WORD", "NUMBER"):
+        return f'names of cases are written in double quotes: "{_shorten(value)}"'
+    if "_POINTS" in expected and token.type == "_AS":
+        return 'write: award 10 points as "CaseName"'
+    return None
+
+
+# -- unexpected characters -------------------------------------------------------
+
+
+def _unexpected_character(source: str, pos: int, filename: str | None) -> Diagnostic:
+    char = source[pos]
+    if char == '"':
+        return _bad_string(source, pos, filename)
+    hint = {
+        "&": "join conditions with 'and'",
+        "|": "join conditions with 'or'",
+        "!": "negate a condition with 'not'; compare with '!='",
+        "'": 'strings are written in double quotes: "text"',
+        ".": "write numbers with a digit before the point: 0.5",
+        "%": "the arithmetic operators are + - * / and the functions min, max, int, clamp",
+        "^": "the arithmetic operators are + - * / and the functions min, max, int, clamp",
+    }.get(char)
+    return Diagnostic(
+        codes.TEXT_BAD_CHARACTER,
+        f"unexpected character {_char_name(char)}",
+        start=pos,
+        end=pos + 1,
+        hint=hint,
+        filename=filename,
+    )
+
+
+def _char_name(char: str) -> str:
+    if char.isprintable() and not char.isspace():
+        return f"'{char}'"
+    return f"U+{ord(char):04X}"
+
+
+def _bad_string(source: str, pos: int, filename: str | None) -> Diagnostic:
+    """Why the string starting at ``pos`` did not lex."""
+    i = pos + 1
+    while i < len(source):
+        char = source[i]
+        if char in "\n\"":
+            break
+        if char == "\\":
+            nxt = source[i + 1 : i + 2]
+            if nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", source[i + 2 : i + 6]):
+                i += 6
+                continue
+            if nxt and nxt in _STRING_ESCAPES:
+                i += 2
+                continue
+            return Diagnostic(
+                codes.TEXT_BAD_STRING,
+                f"invalid escape sequence '\\{nxt}' in a string",
+                start=i,
+                end=i + 2,
+                hint='the escapes are \\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX',
+                filename=filename,
+            )
+        if ord(char) < 0x20:
+            return Diagnostic(
+                codes.TEXT_BAD_STRING,
+                f"a string cannot contain the control character {_char_name(char)}",
+                start=i,
+                end=i + 1,
+                hint="write it as an escape, such as \\t for a tab",
+                filename=filename,
+            )
+        i += 1
+    return Diagnostic(
+        codes.TEXT_BAD_STRING,
+        "this string is not closed",
+        start=pos,
+        end=i,
+        hint='end it with a double quote (") on the same line',
+        filename=filename,
+    )
