@@ -219,6 +219,8 @@ class _Loader:
     def check_type(
         self, node_type: object, position: _Position, blame: str | None, pointer: str
     ) -> bool:
+        if isinstance(node_type, str) and node_type in position.types:
+            return True
         expected = ", ".join(position.types)
         if node_type is None:
             self.error(
@@ -246,16 +248,14 @@ class _Loader:
                 hint=f"expected one of: {expected}",
             )
             return False
-        if node_type not in position.types:
-            self.error(
-                codes.NODE_TYPE_MISPLACED,
-                f"node type {node_type!r} cannot stand as {position.noun}",
-                blame,
-                child_pointer(pointer, "type"),
-                hint=_misplaced_hint(node_type, position),
-            )
-            return False
-        return True
+        self.error(
+            codes.NODE_TYPE_MISPLACED,
+            f"node type {node_type!r} cannot stand as {position.noun}",
+            blame,
+            child_pointer(pointer, "type"),
+            hint=_misplaced_hint(node_type, position),
+        )
+        return False
 
     def check_keys(self, obj: dict[Any, Any], node_type: str, node_id: str, pointer: str) -> bool:
         required, optional = NODE_KEYS[node_type]
