@@ -46,7 +46,7 @@ from dslc.ast import (
 )
 from dslc.diagnostics import Diagnostic, DiagnosticBag
 from dslc.fields import DATA_KEY_RE, DATA_PREFIX, FieldKind, known_paths, lookup
-from dslc.ids import children, effective_id, generated_id
+from dslc.ids import children, effective_id, generated_id, program_id
 
 MAX_DEPTH = 32
 MAX_NODES = 1000
@@ -134,7 +134,7 @@ class _Walk:
     count: int = 0
 
     def run(self, program: Program) -> None:
-        prog_id = effective_id(program, generated_id("p", "program", 0))
+        prog_id = program_id(program.id)
         self._count(1, prog_id, program.loc)
         self._parent_variables(program, prog_id)
         stack: list[_Item] = []
