@@ -49,7 +49,6 @@ from dslc.ast import (
     Veto,
 )
 from dslc.diagnostics import Diagnostic, DiagnosticBag, line_col
-from dslc.text.grammar import keywords
 from dslc.text.words import unquote_string
 
 # Far above the language's own limit (32, checked by dslc.validate with a
@@ -227,15 +226,6 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
 
     def field(self, meta: Meta, children: list[Token]) -> Piece:
         path = str(children[0])
-        if path in keywords():
-            self._error(
-                codes.TEXT_RESERVED_WORD,
-                f"'{path}' is a keyword and cannot stand here",
-                meta.start_pos,
-                meta.end_pos,
-                hint="a value is a number, a string in double quotes, a field such as "
-                "user.avg_time, or a calculation",
-            )
         return Piece(Field(path, loc=_loc(meta)), meta.start_pos, meta.end_pos, 1)
 
     def paren(self, meta: Meta, children: list[Piece]) -> Piece:

@@ -6,7 +6,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from lark import Lark
+from lark import Lark, Token
 
 GRAMMAR_FILE = "strategy.lark"
 
@@ -29,20 +29,36 @@ def parser() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        lexer_callbacks={"WORD": _reserve_keywords},
     )
 
 
+def _reserve_keywords(token: Token) -> Token:
+    """Keywords are reserved everywhere. lark's contextual lexer would read
+    ``then`` as a name wherever the keyword cannot follow (so ``when then``
+    would parse ``then`` as a field); a keyword always stays a keyword, and
+    a name that is one must be quoted."""
+    kind = keyword_types().get(str(token))
+    if kind is not None:
+        token.type = kind
+    return token
+
+
 @cache
-def keywords() -> frozenset[str]:
-    """Every word the grammar uses as a keyword. A name equal to one of them
-    is printed in quotes, and a field path equal to one is rejected, so that
-    no keyword is ever read as a name by accident."""
-    out = set()
+def keyword_types() -> dict[str, str]:
+    """Terminal name of every keyword, by its text."""
+    out = {}
     for term in parser().terminals:
         pattern = term.pattern
         if pattern.type == "str" and WORD_RE.fullmatch(pattern.value):
-            out.add(pattern.value)
-    return frozenset(out)
+            out[str(pattern.value)] = term.name
+    return out
+
+
+def keywords() -> frozenset[str]:
+    """Every word the grammar uses as a keyword: printed in quotes where a
+    name equals one."""
+    return frozenset(keyword_types())
 
 
 def terminal_pattern(name: str) -> str | None:

@@ -14,7 +14,9 @@ from dslc import codes
 from dslc.ast import STATEMENT_SECTIONS, Field, Node, Program
 from dslc.diagnostics import Diagnostic
 from dslc.ids import children
+from dslc.text.build import Outline
 from dslc.text.words import SECTION_WORDS, STATEMENT_WORDS
+from dslc.validate import PARENT_VARIABLE_PREFIX
 
 _SECTION_ORDER = ("rules", "default", "pre_rules", "post_rules")
 _JSON_NAMES = re.compile(r"\b(" + "|".join(sorted(STATEMENT_WORDS, key=len, reverse=True)) + r")\b")
@@ -41,9 +43,35 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def reword(diags: list[Diagnostic], program: Program) -> list[Diagnostic]:
+def reword(diags: list[Diagnostic], program: Program, outline: Outline) -> list[Diagnostic]:
     index = _index(program)
-    return [_reword_one(d, index) for d in diags]
+    out = [_reword_one(d, index) for d in diags]
+    return _locate_variable_keys(out, program, outline)
+
+
+def _locate_variable_keys(
+    diags: list[Diagnostic], program: Program, outline: Outline
+) -> list[Diagnostic]:
+    """The validator reports a bad parent variable key at the program (JSON
+    has no finer place); text has the line of the variable."""
+    spans = {k[1]: (s, e) for k, s, e in outline.anchors if k[0] == "variable"}
+    bad = [
+        j
+        for j, key in enumerate(program.parent_variables or {})
+        if not key.startswith(PARENT_VARIABLE_PREFIX)
+    ]
+    out = []
+    for diag in diags:
+        if diag.code == codes.PARENT_VARIABLE_KEY and bad:
+            start, end = spans.get(bad.pop(0), (diag.start, diag.end))
+            diag = dataclasses.replace(
+                diag,
+                start=start,
+                end=end,
+                message=diag.message.replace("parent_variables key", "parent variable"),
+            )
+        out.append(diag)
+    return out
 
 
 def _reword_one(diag: Diagnostic, index: dict[tuple[int, int], tuple[Node, str]]) -> Diagnostic:

@@ -17,7 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from dslc import codes
 from dslc.diagnostics import Diagnostic
-from dslc.text.grammar import parser, terminal_pattern
+from dslc.text.grammar import keywords, parser, terminal_pattern
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_SYNTAX_ERRORS = 25
@@ -99,9 +99,9 @@ def _resync(source: str, error_at: int, previous: int) -> int:
     line_start = source.rfind("\n", 0, error_at) + 1
     for match in _RESYNC.finditer(source, line_start):
         start = match.start(1)
-        if start > previous and start >= line_start:
-            if start < error_at and match.start() < line_start:
-                continue
+        # An item that starts before the error is the broken one; one that
+        # starts at the error is where the previous item was cut short.
+        if start > previous and start >= error_at:
             return start
     return -1
 
@@ -128,6 +128,8 @@ def _unexpected_token(
     interactive = exc.interactive_parser
     expected = set(interactive.accepts()) if interactive is not None else set(exc.expected)
     previous = _previous_token_type(exc)
+    if previous == "WORD" and len(expected) > 1:
+        expected.discard("_LPAR")  # a call is possible after a name, but rarely meant
     wanted = describe_expected(expected, condition=previous in _CONDITION_CONTEXT)
     if token.type == "$END":
         end = _end_of_last_token(exc, source)
@@ -142,6 +144,16 @@ def _unexpected_token(
         return diag, len(source)
     start = token.start_pos if token.start_pos is not None else 0
     end = token.end_pos if token.end_pos is not None else start + 1
+    if _is_reserved_name(token, expected):
+        diag = Diagnostic(
+            codes.TEXT_RESERVED_WORD,
+            f"'{token}' is a keyword and cannot be used as a name",
+            start=start,
+            end=end,
+            hint=f'write the name in double quotes: "{token}"',
+            filename=filename,
+        )
+        return diag, start
     diag = Diagnostic(
         codes.TEXT_SYNTAX,
         f"expected {wanted}, found {describe_token(token)}",
@@ -151,6 +163,16 @@ def _unexpected_token(
         filename=filename,
     )
     return diag, start
+
+
+def _is_reserved_name(token: Token, expected: set[str]) -> bool:
+    """A keyword where a name (rule, key, strategy) was expected."""
+    return (
+        str(token) in keywords()
+        and {"WORD", "STRING"} <= expected
+        and "NUMBER" not in expected
+        and "_WHEN" not in expected
+    )
 
 
 def _previous_token_type(exc: UnexpectedToken) -> str | None:
@@ -235,8 +257,12 @@ def _hint(token: Token, expected: set[str], previous: str | None) -> str | None:
     value = str(token)
     if token.type == "_ASSIGN" and "COMPARE_OP" in expected:
         return "to compare two values write '=='"
-    if "_THEN" in expected and token.type == "WORD" and value in _STATEMENT_WORDS:
+    if "_THEN" in expected and value in _STATEMENT_WORDS:
         return "write 'then' between the condition and the statements"
+    if value == "points" and "NUMBER" in expected:
+        return "the parent's points are read as parent.points (in rules under 'after parent')"
+    if previous == "MINUS" and expected == {"NUMBER"}:
+        return "a minus sign can only stand before a number; to negate a value write 0 - x"
     if token.type == "WORD":
         words = [w for w in (terminal_pattern(n) for n in expected) if w]
         close = difflib.get_close_matches(value, words, n=1, cutoff=0.75)
@@ -278,6 +304,8 @@ def _unexpected_character(source: str, pos: int, filename: str | None) -> Diagno
 
 
 def _char_name(char: str) -> str:
+    if char == "'":
+        return "' (a single quote)"
     if char.isprintable() and not char.isspace():
         return f"'{char}'"
     return f"U+{ord(char):04X}"
