@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dslc.compiler import compile_stages
-from dslc.diagnostics import CompileError
+from dslc.ast import Program
+from dslc.compiler import Compiled, compile_stages
+from dslc.diagnostics import CompileError, Diagnostic
 from dslc.ids import fill_ids
 from dslc.text.parse import parse_built
 from dslc.text.reword import reword
 from dslc.validate import validate
 
 
-def compile_text(source: str, filename: str = "<input>") -> bytes:
-    """Compile a text program to image bytes. Raises CompileError with every
-    diagnostic (``file:line:col`` spans; render them with the source, as
-    ``CompileError.render`` does). Type errors that are certain at compile
-    time are errors for text input."""
+def compile_text_stages(source: str, filename: str = "<input>") -> Compiled:
+    """Every stage for a text program (for tools that show them); raises
+    CompileError with the source attached."""
     built, diags = parse_built(source, filename)
     if built is None:
         raise CompileError(diags, source)
@@ -25,9 +24,30 @@ def compile_text(source: str, filename: str = "<input>") -> bytes:
     if any(d.is_error for d in problems):
         raise CompileError(diags + problems, source)
     try:
-        compiled = compile_stages(
+        return compile_stages(
             program, strict_types=True, filename=filename, source=source, prior=diags
         )
     except CompileError as exc:
         raise CompileError(reword(exc.diagnostics, program, built.outline), source) from None
-    return compiled.data
+
+
+def compile_text(source: str, filename: str = "<input>") -> bytes:
+    """Compile a text program to image bytes. Raises CompileError with every
+    diagnostic (``file:line:col`` spans; ``CompileError.render`` shows them
+    with the source line and a caret). Type errors that are certain at
+    compile time are errors for text input, not warnings as for JSON."""
+    return compile_text_stages(source, filename).data
+
+
+def validate_text(
+    source: str, filename: str = "<input>"
+) -> tuple[Program | None, list[Diagnostic]]:
+    """Syntax and the language's rules, without type checking or code
+    generation: the program (ids filled) and the diagnostics, or None when
+    any of them is an error."""
+    built, diags = parse_built(source, filename)
+    if built is None:
+        return None, diags
+    program = fill_ids(built.program)
+    diags = diags + reword(validate(program, filename=filename), program, built.outline)
+    return (None if any(d.is_error for d in diags) else program), diags

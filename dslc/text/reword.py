@@ -43,10 +43,14 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def reword(diags: list[Diagnostic], program: Program, outline: Outline) -> list[Diagnostic]:
+def reword(
+    diags: list[Diagnostic], program: Program, outline: Outline | None = None
+) -> list[Diagnostic]:
+    """``diags`` in text words. With the ``outline`` of the parse, a bad
+    parent variable key points at its own line."""
     index = _index(program)
     out = [_reword_one(d, index) for d in diags]
-    return _locate_variable_keys(out, program, outline)
+    return out if outline is None else _locate_variable_keys(out, program, outline)
 
 
 def _locate_variable_keys(

@@ -30,9 +30,7 @@ _VALUE_START = frozenset(
     {"WORD", "NUMBER", "STRING", "_TRUE", "_FALSE", "_NULL", "_LPAR", "MINUS", "NOT"}
 )
 _STATEMENTS = frozenset({"_AWARD", "_SET", "_VETO", "_STOP"})
-_ITEMS = frozenset(
-    {"_RULE", "_STRATEGY", "_EXTENDS", "_PARENT", "_OTHERWISE", "_BEFORE", "_AFTER"}
-)
+_ITEMS = frozenset({"_RULE", "_STRATEGY", "_EXTENDS", "_PARENT", "_OTHERWISE", "_BEFORE", "_AFTER"})
 _ARITHMETIC = frozenset({"PLUS", "MINUS", "STAR", "SLASH"})
 _OPERATORS = _ARITHMETIC | {"COMPARE_OP", "_AND", "_OR"}
 # Tokens after which a condition (rather than a value) is expected.
@@ -316,7 +314,7 @@ def _bad_string(source: str, pos: int, filename: str | None) -> Diagnostic:
     i = pos + 1
     while i < len(source):
         char = source[i]
-        if char in "\n\"":
+        if char in '\n"':
             break
         if char == "\\":
             nxt = source[i + 1 : i + 2]

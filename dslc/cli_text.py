@@ -1,0 +1,177 @@
+"""``dslc fmt`` and ``dslc convert``: the text language's commands.
+
+Registered on the ``dslc`` group by ``dslc.cli`` (see ``COMMANDS``).
+Exit status: 0 on success, 1 when a file does not parse, is not formatted
+(``fmt --check``) or is not a valid program (``convert``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dslc.diagnostics import CompileError, Diagnostic, render
+from dslc.json_loader import load_json
+from dslc.text.compile import validate_text
+from dslc.text.convert import json_to_text
+from dslc.text.format import format_text
+from dslc.to_json import program_to_json
+
+STDIN = "-"
+
+
+def _echo_diagnostics(diags: list[Diagnostic], source: str | None) -> None:
+    for diag in diags:
+        click.echo(render(diag, source), err=True)
+
+
+def _read(path: str) -> str:
+    if path == STDIN:
+        return sys.stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.FileError(path, hint=str(exc)) from None
+
+
+# -- fmt -------------------------------------------------------------------------
+
+
+@click.command("fmt")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Change nothing; print a diff and exit 1 when a file is not formatted (for CI).",
+)
+def fmt_command(files: tuple[str, ...], check: bool) -> None:
+    """Rewrite text strategies (.strat) in the canonical layout.
+
+    Formatting keeps comments and is idempotent. FILE '-' formats standard
+    input to standard output.
+    """
+    failed = changed = 0
+    for path in files:
+        source = _read(path)
+        name = "<stdin>" if path == STDIN else path
+        try:
+            formatted = format_text(source, name)
+        except CompileError as exc:
+            _echo_diagnostics(exc.diagnostics, source)
+            failed += 1
+            continue
+        if path == STDIN and not check:
+            click.echo(formatted, nl=False)
+            continue
+        if formatted == source:
+            continue
+        changed += 1
+        if check:
+            diff = difflib.unified_diff(
+                source.splitlines(keepends=True),
+                formatted.splitlines(keepends=True),
+                fromfile=name,
+                tofile=f"{name} (formatted)",
+            )
+            click.echo("".join(diff), nl=False)
+        else:
+            Path(path).write_text(formatted, encoding="utf-8")
+            click.echo(f"reformatted {name}", err=True)
+    if check and changed:
+        n = changed
+        click.echo(f"{n} file{'s' if n != 1 else ''} would be reformatted", err=True)
+    if failed or (check and changed):
+        sys.exit(1)
+
+
+# -- convert ---------------------------------------------------------------------
+
+
+def _input_kind(path: str, source: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix == ".strat":
+        return "text"
+    return "json" if source.lstrip()[:1] in ("{", "[") else "text"
+
+
+def _json_program(source: str, name: str) -> tuple[Any, str | None]:
+    """The program of a JSON file, and the parent of a DSL_EXTEND record
+    (GAME template/export records wrap the program in ``astJson``)."""
+    try:
+        value = json.loads(source)
+    except json.JSONDecodeError as exc:
+        click.echo(f"{name}:{exc.lineno}:{exc.colno}: error: invalid JSON: {exc.msg}", err=True)
+        sys.exit(1)
+    if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
+        parent = value.get("parentStrategyId") if value.get("type") == "DSL_EXTEND" else None
+        return value["astJson"], parent if isinstance(parent, str) else None
+    return value, None
+
+
+@click.command("convert")
+@click.argument("file")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Output format; by default the other one (JSON in, text out and back).",
+)
+@click.option(
+    "--extends",
+    "parent",
+    default=None,
+    metavar="BUILTIN",
+    help="Parent built-in to write as 'extends' when converting JSON to text "
+    "(a GAME record's parentStrategyId is used by default).",
+)
+def convert_command(file: str, target: str | None, parent: str | None) -> None:
+    """Convert a strategy between the GAME JSON AST and text.
+
+    dslc convert FILE.json prints the text form; dslc convert FILE.strat
+    --to json prints the JSON AST (the parent of an 'extends' strategy is not
+    part of the JSON: the store keeps it beside it). FILE '-' reads standard
+    input.
+    """
+    source = _read(file)
+    name = "<stdin>" if file == STDIN else file
+    kind = _input_kind(file, source)
+    target = target or ("text" if kind == "json" else "json")
+    if kind == "json":
+        ast, record_parent = _json_program(source, name)
+        try:
+            if target == "text":
+                text = json_to_text(ast, extends=parent or record_parent, filename=name)
+                click.echo(text, nl=False)
+                return
+            program, diags = load_json(ast, filename=name)
+            if program is None:
+                raise CompileError(diags)
+        except CompileError as exc:
+            _echo_diagnostics(exc.diagnostics, None)
+            sys.exit(1)
+        click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
+        return
+    if target == "text":
+        try:
+            click.echo(format_text(source, name), nl=False)
+        except CompileError as exc:
+            _echo_diagnostics(exc.diagnostics, source)
+            sys.exit(1)
+        return
+    program, diags = validate_text(source, name)
+    if program is None:
+        _echo_diagnostics(diags, source)
+        sys.exit(1)
+    _echo_diagnostics(diags, source)  # warnings
+    click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
+
+
+COMMANDS = [fmt_command, convert_command]
