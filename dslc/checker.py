@@ -40,7 +40,9 @@ class _Checker:
         self.bag = bag
         self.strict = strict
 
-    def report(self, code: str, message: str, node: A.Node, node_id: str, hint: str | None = None) -> None:
+    def report(
+        self, code: str, message: str, node: A.Node, node_id: str, hint: str | None = None
+    ) -> None:
         loc = getattr(node, "loc", None)
         if self.strict:
             self.bag.error(code, message, node_id=node_id, loc=loc, hint=hint)

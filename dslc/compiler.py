@@ -72,12 +72,12 @@ def compile_program(
     filename: str | None = None,
     source: str | None = None,
 ) -> bytes:
-    return compile_stages(
-        program, strict_types=strict_types, filename=filename, source=source
-    ).data
+    return compile_stages(program, strict_types=strict_types, filename=filename, source=source).data
 
 
-def load_json_program(ast: object, filename: str | None = None) -> tuple[A.Program, list[Diagnostic]]:
+def load_json_program(
+    ast: object, filename: str | None = None
+) -> tuple[A.Program, list[Diagnostic]]:
     """The JSON front end; raises CompileError when the input is not a program."""
     from dslc.json_loader import load_json
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from dslc.types import ANY, NUMBER, NUMBER_OR_NULL, STRING, STRING_OR_NULL, Type
 
 
-class FieldKind(str, Enum):
+class FieldKind(StrEnum):
     EVENT = "event"  # the event's ids, supplied by the host
     ANALYTICS = "analytics"  # a database round trip each in production
     DATA = "data"  # a key of the event payload

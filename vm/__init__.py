@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from vm.errors import ExecutionError, VerifyError
 from vm.image import FORMAT_VERSION
+from vm.machine import RunResult
 from vm.pipeline import Score, score, score_async
 from vm.program import Program, load
-from vm.machine import RunResult
 from vm.runner import run, run_async
 
 __all__ = [

@@ -166,7 +166,9 @@ def _kind(v: object) -> str:
     return type(v).__name__
 
 
-_ADD, _SUB, _MUL, _DIV, _MIN, _MAX = (int(o) for o in (Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MIN, Op.MAX))
+_ADD, _SUB, _MUL, _DIV, _MIN, _MAX = (
+    int(o) for o in (Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MIN, Op.MAX)
+)
 
 
 # -- the loop ----------------------------------------------------------------
@@ -359,7 +361,9 @@ def _arith_at(op: int, x: object, y: object, node_id: str | None) -> object:
         raise ExecutionError(fault.code, node_id, fault.detail) from None
 
 
-def _slow(op: int, a: object, st: RunResult, stack: list[object], parent: Mapping[str, object]) -> None:
+def _slow(
+    op: int, a: object, st: RunResult, stack: list[object], parent: Mapping[str, object]
+) -> None:
     """The rarer opcodes, kept out of the loop to keep it short."""
     if 0x10 <= op <= 0x15:  # ADD .. MAX
         y = stack.pop()

@@ -94,13 +94,12 @@ class OpInfo:
 
 _E = Flag.EVERYWHERE
 _F = Flag.CAN_FAIL
-O = Operand
 
 OPINFO: dict[Op, OpInfo] = {
-    Op.CONST: OpInfo((O.CONST,), 0, 1, _E, "push a constant"),
-    Op.FIELD: OpInfo((O.FIELD,), 0, 1, _E, "push a host field (fetched once per event)"),
-    Op.DATA: OpInfo((O.STR,), 0, 1, _E, "push data.<key> of the event as given"),
-    Op.PARENT: OpInfo((O.PARENT_ATTR,), 0, 1, Flag.IN_POST, "push parent.points/case_name"),
+    Op.CONST: OpInfo((Operand.CONST,), 0, 1, _E, "push a constant"),
+    Op.FIELD: OpInfo((Operand.FIELD,), 0, 1, _E, "push a host field (fetched once per event)"),
+    Op.DATA: OpInfo((Operand.STR,), 0, 1, _E, "push data.<key> of the event as given"),
+    Op.PARENT: OpInfo((Operand.PARENT_ATTR,), 0, 1, Flag.IN_POST, "push parent.points/case_name"),
     Op.ADD: OpInfo((), 2, 1, _E | _F, "a + b"),
     Op.SUB: OpInfo((), 2, 1, _E | _F, "a - b"),
     Op.MUL: OpInfo((), 2, 1, _E | _F, "a * b"),
@@ -109,23 +108,23 @@ OPINFO: dict[Op, OpInfo] = {
     Op.MAX: OpInfo((), 2, 1, _E | _F, "max(a, b), left on a tie"),
     Op.INT: OpInfo((), 1, 1, _E | _F, "int(a), truncating toward zero"),
     Op.CLAMP: OpInfo((), 3, 1, _E | _F, "clamp(v, lo, hi)"),
-    Op.CMP: OpInfo((O.CMP,), 2, 1, _E | _F, "push a <op> b"),
+    Op.CMP: OpInfo((Operand.CMP,), 2, 1, _E | _F, "push a <op> b"),
     Op.NOT: OpInfo((), 1, 1, _E, "push not truthy(a)"),
-    Op.JUMP: OpInfo((O.TARGET,), 0, 0, _E | Flag.TERMINATOR | Flag.BRANCH, "jump"),
-    Op.JUMP_IF_FALSE: OpInfo((O.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if falsy"),
-    Op.JUMP_IF_TRUE: OpInfo((O.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if truthy"),
+    Op.JUMP: OpInfo((Operand.TARGET,), 0, 0, _E | Flag.TERMINATOR | Flag.BRANCH, "jump"),
+    Op.JUMP_IF_FALSE: OpInfo((Operand.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if falsy"),
+    Op.JUMP_IF_TRUE: OpInfo((Operand.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if truthy"),
     Op.CMP_JUMP_IF_FALSE: OpInfo(
-        (O.CMP, O.TARGET), 2, 0, _E | _F | Flag.BRANCH, "pop b, a; jump unless a <op> b"
+        (Operand.CMP, Operand.TARGET), 2, 0, _E | _F | Flag.BRANCH, "pop b, a; jump unless a <op> b"
     ),
     Op.CMP_JUMP_IF_TRUE: OpInfo(
-        (O.CMP, O.TARGET), 2, 0, _E | _F | Flag.BRANCH, "pop b, a; jump if a <op> b"
+        (Operand.CMP, Operand.TARGET), 2, 0, _E | _F | Flag.BRANCH, "pop b, a; jump if a <op> b"
     ),
     Op.ASSIGN_POINTS: OpInfo(
-        (O.STR,), 1, 0, Flag.IN_FULL | Flag.TERMINATOR | _F, "points := a; case; halt"
+        (Operand.STR,), 1, 0, Flag.IN_FULL | Flag.TERMINATOR | _F, "points := a; case; halt"
     ),
-    Op.SET_CALLBACK: OpInfo((O.STR,), 1, 0, _E, "callback_data[key] := a"),
-    Op.SET_DATA: OpInfo((O.STR,), 1, 0, Flag.IN_PRE, "working_data[key] := a"),
-    Op.VETO: OpInfo((O.STR,), 0, 0, Flag.IN_PRE | Flag.TERMINATOR, "veto with a case; halt"),
+    Op.SET_CALLBACK: OpInfo((Operand.STR,), 1, 0, _E, "callback_data[key] := a"),
+    Op.SET_DATA: OpInfo((Operand.STR,), 1, 0, Flag.IN_PRE, "working_data[key] := a"),
+    Op.VETO: OpInfo((Operand.STR,), 0, 0, Flag.IN_PRE | Flag.TERMINATOR, "veto with a case; halt"),
     Op.SET_POINTS: OpInfo((), 1, 0, Flag.IN_POST | _F, "points := a"),
     Op.SET_CASE_NAME: OpInfo((), 1, 0, Flag.IN_POST | _F, "case_name := a"),
     Op.HALT: OpInfo((), 0, 0, _E | Flag.TERMINATOR, "end the phase"),

@@ -22,8 +22,8 @@ from vm.builtins import (
 )
 from vm.errors import ExecutionError
 from vm.host import FieldCache
-from vm.program import Program
 from vm.machine import RunResult
+from vm.program import Program
 from vm.runner import fetch_async, new_cache, run_phase, run_phase_async
 
 

@@ -23,7 +23,10 @@ def _phase(program: Program, phase: str) -> PhaseCode:
 
 
 def _start(
-    phase: str, code: PhaseCode, data: Mapping[str, object], parent: Mapping[str, object],
+    phase: str,
+    code: PhaseCode,
+    data: Mapping[str, object],
+    parent: Mapping[str, object],
     budget: int | None,
 ) -> tuple[RunResult, int]:
     """The initial result state and the step limit of a phase."""
@@ -56,8 +59,18 @@ def run_phase(
 ) -> RunResult:
     code = _phase(program, phase)
     st, limit = _start(phase, code, data, parent, budget)
-    execute(program, code.entry, [], st, cache.slots, cache.get_source, data, parent,
-            code.first_run, limit)
+    execute(
+        program,
+        code.entry,
+        [],
+        st,
+        cache.slots,
+        cache.get_source,
+        data,
+        parent,
+        code.first_run,
+        limit,
+    )
     if not st.matched:
         st.points = 0
     return st

@@ -17,6 +17,7 @@ an empty stack, and section-only operations appear only in their section.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from vm.errors import VerifyError
 from vm.image import Image
@@ -63,7 +64,7 @@ def verify(image: Image) -> VerifiedImage:
         if not (0 <= start < end <= len(code)) or start not in boundaries or end not in boundaries:
             raise VerifyError(f"entry point of phase {phase!r} is not a valid code range")
     ordered = sorted(r for _, r in ranges)
-    for (_, end_a), (start_b, _) in zip(ordered, ordered[1:], strict=False):
+    for (_, end_a), (start_b, _) in pairwise(ordered):
         if start_b < end_a:
             raise VerifyError("phase code ranges overlap")
 
@@ -108,7 +109,9 @@ def _check_operands(image: Image, ins: Instr, end: int) -> None:
         else:  # pragma: no cover - the table only holds the kinds above
             ok = False
         if not ok:
-            raise VerifyError(f"{ins.op.name} operand {value} ({kind.name}) out of range", ins.offset)
+            raise VerifyError(
+                f"{ins.op.name} operand {value} ({kind.name}) out of range", ins.offset
+            )
 
 
 def _verify_section(

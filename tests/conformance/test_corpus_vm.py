@@ -71,10 +71,7 @@ def check_record(record: dict[str, Any]) -> list[str]:
     for i, case in enumerate(record["cases"]):
         got = run_case(program, case)
         kind, want = expected_outcome(case)
-        if kind == "codes":
-            ok = got.get("code") in want
-        else:
-            ok = "code" not in got and same(got, want)
+        ok = got.get("code") in want if kind == "codes" else "code" not in got and same(got, want)
         if not ok:
             problems.append(f"{rid} case {i} ({case['mode']}): got {got}, want {want}")
     return problems

@@ -107,11 +107,31 @@ def test_run_async_agrees_with_run_on_the_corpus(corpus_records: list[dict[str, 
 
 def test_async_run_does_not_block_the_event_loop() -> None:
     """While the VM waits for a slow field, other tasks run."""
-    program = vm.load(dslc.compile_json({"type": "program", "rules": [{"type": "rule",
-        "when": {"type": "compare", "op": ">", "left": {"type": "field", "path": "user.avg_time"},
-                 "right": {"type": "literal", "value": 1}},
-        "then": [{"type": "assign_points", "value": {"type": "literal", "value": 2},
-                  "case_name": "slow"}]}]}))
+    program = vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [
+                    {
+                        "type": "rule",
+                        "when": {
+                            "type": "compare",
+                            "op": ">",
+                            "left": {"type": "field", "path": "user.avg_time"},
+                            "right": {"type": "literal", "value": 1},
+                        },
+                        "then": [
+                            {
+                                "type": "assign_points",
+                                "value": {"type": "literal", "value": 2},
+                                "case_name": "slow",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     ticks: list[int] = []
 
     class Slow:
@@ -141,18 +161,41 @@ EXTEND = {
     "type": "program",
     "rules": [],
     "pre_rules": [
-        {"type": "rule", "when": {"type": "field", "path": "data.blocked"},
-         "then": [{"type": "set_callback_data", "key": "why", "value": {"type": "literal",
-                   "value": "blocked"}}, {"type": "veto", "case_name": "Blocked"}]},
-        {"type": "rule", "when": {"type": "literal", "value": True},
-         "then": [{"type": "set_data", "key": "seen", "value": {"type": "literal", "value": 1}}]},
+        {
+            "type": "rule",
+            "when": {"type": "field", "path": "data.blocked"},
+            "then": [
+                {
+                    "type": "set_callback_data",
+                    "key": "why",
+                    "value": {"type": "literal", "value": "blocked"},
+                },
+                {"type": "veto", "case_name": "Blocked"},
+            ],
+        },
+        {
+            "type": "rule",
+            "when": {"type": "literal", "value": True},
+            "then": [{"type": "set_data", "key": "seen", "value": {"type": "literal", "value": 1}}],
+        },
     ],
     "post_rules": [
-        {"type": "rule", "when": {"type": "field", "path": "data.is_weekend"},
-         "then": [{"type": "set_points", "value": {"type": "arith", "op": "*",
-                   "left": {"type": "field", "path": "parent.points"},
-                   "right": {"type": "literal", "value": 2}}},
-                  {"type": "set_case_name", "value": {"type": "literal", "value": "Weekend"}}]},
+        {
+            "type": "rule",
+            "when": {"type": "field", "path": "data.is_weekend"},
+            "then": [
+                {
+                    "type": "set_points",
+                    "value": {
+                        "type": "arith",
+                        "op": "*",
+                        "left": {"type": "field", "path": "parent.points"},
+                        "right": {"type": "literal", "value": 2},
+                    },
+                },
+                {"type": "set_case_name", "value": {"type": "literal", "value": "Weekend"}},
+            ],
+        },
     ],
     "parent_variables": {"variable_basic_points": 5},
 }
@@ -161,8 +204,9 @@ EXTEND = {
 def test_score_runs_pre_parent_post_with_one_field_cache() -> None:
     program = vm.load(dslc.compile_json(EXTEND))
     source = CountingSource({**ANALYTICS, "task.measurements_count": 1})
-    score = vm.score(program, fields=source, data={"is_weekend": True},
-                     parent=DEFAULT_REGISTRY.get("default"))
+    score = vm.score(
+        program, fields=source, data={"is_weekend": True}, parent=DEFAULT_REGISTRY.get("default")
+    )
     # default's first rule gives variable_basic_points (overridden to 5); post doubles it
     assert (score.points, score.case_name) == (10, "Weekend")
     assert source.asked == ["task.measurements_count"]
@@ -172,8 +216,11 @@ def test_score_veto_stops_before_the_parent() -> None:
     program = vm.load(dslc.compile_json(EXTEND))
     source = CountingSource(ANALYTICS)
     score = vm.score(program, fields=source, data={"blocked": 1}, parent="default")
-    assert (score.points, score.case_name, score.callback_data) == (0, "Blocked",
-                                                                    {"why": "blocked"})
+    assert (score.points, score.case_name, score.callback_data) == (
+        0,
+        "Blocked",
+        {"why": "blocked"},
+    )
     assert source.asked == []
 
 
@@ -197,14 +244,26 @@ def test_score_async_matches_score() -> None:
     for data in ({"is_weekend": True}, {"blocked": 1}, {}):
         fields = {**ANALYTICS, "task.measurements_count": 1}
         want = vm.score(program, fields=fields, data=data, parent="default")
-        got = asyncio.run(vm.score_async(program, fields=AsyncSource(fields), data=data,
-                                         parent="default"))
+        got = asyncio.run(
+            vm.score_async(program, fields=AsyncSource(fields), data=data, parent="default")
+        )
         assert got == want
 
 
 def test_dsl_full_score_is_the_full_phase() -> None:
-    program = vm.load(dslc.compile_json({"type": "program", "rules": [], "default": {
-        "type": "assign_points", "value": {"type": "literal", "value": 2.5}, "case_name": "d"}}))
+    program = vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [],
+                "default": {
+                    "type": "assign_points",
+                    "value": {"type": "literal", "value": 2.5},
+                    "case_name": "d",
+                },
+            }
+        )
+    )
     assert vm.score(program).as_public() == (2.5, "d")
 
 
@@ -212,12 +271,34 @@ def test_dsl_full_score_is_the_full_phase() -> None:
 
 
 def test_runtime_error_carries_code_and_node_id() -> None:
-    program = vm.load(dslc.compile_json({"type": "program", "id": "p", "rules": [{"type": "rule",
-        "id": "r", "when": {"type": "compare", "id": "cmp", "op": "<",
+    program = vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "id": "p",
+                "rules": [
+                    {
+                        "type": "rule",
+                        "id": "r",
+                        "when": {
+                            "type": "compare",
+                            "id": "cmp",
+                            "op": "<",
                             "left": {"type": "field", "path": "data.name"},
-                            "right": {"type": "literal", "value": 3}},
-        "then": [{"type": "assign_points", "value": {"type": "literal", "value": 1},
-                  "case_name": "x"}]}]}))
+                            "right": {"type": "literal", "value": 3},
+                        },
+                        "then": [
+                            {
+                                "type": "assign_points",
+                                "value": {"type": "literal", "value": 1},
+                                "case_name": "x",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     with pytest.raises(vm.ExecutionError) as info:
         vm.run(program, data={"name": "bob"})
     assert (info.value.code, info.value.node_id) == ("DSL_COMPARE_TYPE_MISMATCH", "cmp")
@@ -226,26 +307,78 @@ def test_runtime_error_carries_code_and_node_id() -> None:
 @pytest.mark.parametrize(
     ("expr", "code"),
     [
-        ({"type": "arith", "op": "*", "left": {"type": "literal", "value": 1e308},
-          "right": {"type": "field", "path": "data.ten"}}, "DSL_ARITH_OUT_OF_RANGE"),
-        ({"type": "arith", "op": "*", "left": {"type": "literal", "value": 2**62},
-          "right": {"type": "field", "path": "data.ten"}}, "DSL_ARITH_OUT_OF_RANGE"),
-        ({"type": "arith", "op": "/", "left": {"type": "literal", "value": 1},
-          "right": {"type": "field", "path": "data.zero"}}, "DSL_ARITH_DIV_BY_ZERO"),
-        ({"type": "arith", "op": "/", "left": {"type": "field", "path": "data.none"},
-          "right": {"type": "field", "path": "data.zero"}}, "DSL_ARITH_TYPE_MISMATCH"),
-        ({"type": "func_call", "name": "int", "args": [{"type": "field", "path": "data.s"}]},
-         "DSL_ARITH_TYPE_MISMATCH"),
-        ({"type": "func_call", "name": "int", "args": [{"type": "arith", "op": "*",
-          "left": {"type": "field", "path": "data.big"}, "right": {"type": "literal",
-                                                                    "value": 1e10}}]},
-         "DSL_ARITH_OUT_OF_RANGE"),
+        (
+            {
+                "type": "arith",
+                "op": "*",
+                "left": {"type": "literal", "value": 1e308},
+                "right": {"type": "field", "path": "data.ten"},
+            },
+            "DSL_ARITH_OUT_OF_RANGE",
+        ),
+        (
+            {
+                "type": "arith",
+                "op": "*",
+                "left": {"type": "literal", "value": 2**62},
+                "right": {"type": "field", "path": "data.ten"},
+            },
+            "DSL_ARITH_OUT_OF_RANGE",
+        ),
+        (
+            {
+                "type": "arith",
+                "op": "/",
+                "left": {"type": "literal", "value": 1},
+                "right": {"type": "field", "path": "data.zero"},
+            },
+            "DSL_ARITH_DIV_BY_ZERO",
+        ),
+        (
+            {
+                "type": "arith",
+                "op": "/",
+                "left": {"type": "field", "path": "data.none"},
+                "right": {"type": "field", "path": "data.zero"},
+            },
+            "DSL_ARITH_TYPE_MISMATCH",
+        ),
+        (
+            {"type": "func_call", "name": "int", "args": [{"type": "field", "path": "data.s"}]},
+            "DSL_ARITH_TYPE_MISMATCH",
+        ),
+        (
+            {
+                "type": "func_call",
+                "name": "int",
+                "args": [
+                    {
+                        "type": "arith",
+                        "op": "*",
+                        "left": {"type": "field", "path": "data.big"},
+                        "right": {"type": "literal", "value": 1e10},
+                    }
+                ],
+            },
+            "DSL_ARITH_OUT_OF_RANGE",
+        ),
     ],
 )
 def test_arithmetic_failures_have_stable_codes(expr: dict[str, Any], code: str) -> None:
-    program = vm.load(dslc.compile_json({"type": "program", "rules": [], "default": {
-        "type": "assign_points", "id": "stmt", "value": {**expr, "id": "bad"},
-        "case_name": "x"}}))
+    program = vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [],
+                "default": {
+                    "type": "assign_points",
+                    "id": "stmt",
+                    "value": {**expr, "id": "bad"},
+                    "case_name": "x",
+                },
+            }
+        )
+    )
     with pytest.raises(vm.ExecutionError) as info:
         vm.run(program, data={"ten": 10, "zero": 0, "none": None, "s": "7", "big": 1e300})
     assert info.value.code == code
@@ -253,10 +386,27 @@ def test_arithmetic_failures_have_stable_codes(expr: dict[str, Any], code: str) 
 
 
 def test_budget_smaller_than_the_path_stops_the_run() -> None:
-    program = vm.load(dslc.compile_json({"type": "program", "rules": [
-        {"type": "rule", "when": {"type": "field", "path": "data.a"},
-         "then": [{"type": "assign_points", "value": {"type": "literal", "value": 1},
-                   "case_name": "a"}]}] * 5}))
+    program = vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [
+                    {
+                        "type": "rule",
+                        "when": {"type": "field", "path": "data.a"},
+                        "then": [
+                            {
+                                "type": "assign_points",
+                                "value": {"type": "literal", "value": 1},
+                                "case_name": "a",
+                            }
+                        ],
+                    }
+                ]
+                * 5,
+            }
+        )
+    )
     assert vm.run(program, budget=program.phases["full"].max_steps).points == 0
     with pytest.raises(vm.ExecutionError) as info:
         vm.run(program, budget=4)
@@ -284,30 +434,114 @@ ONE_OF_EACH = {
     Op.DATA: ("full", [(Op.DATA, 0), (Op.ASSIGN_POINTS, 1)], ("n", "c"), 4),
     Op.PARENT: ("post", [(Op.PARENT, 0), (Op.SET_POINTS,), (Op.HALT,)], (), 9),
     Op.ADD: ("full", [(Op.CONST, 0), (Op.CONST, 0), (Op.ADD,), (Op.ASSIGN_POINTS, 1)], (2, "c"), 4),
-    Op.SUB: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.SUB,), (Op.ASSIGN_POINTS, 2)], (2, 5, "c"), -3),
-    Op.MUL: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.MUL,), (Op.ASSIGN_POINTS, 2)], (2, 5, "c"), 10),
-    Op.DIV: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.DIV,), (Op.ASSIGN_POINTS, 2)], (5, 2, "c"), 2.5),
-    Op.MIN: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.MIN,), (Op.ASSIGN_POINTS, 2)], (5, 2, "c"), 2),
-    Op.MAX: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.MAX,), (Op.ASSIGN_POINTS, 2)], (5, 2, "c"), 5),
+    Op.SUB: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.SUB,), (Op.ASSIGN_POINTS, 2)],
+        (2, 5, "c"),
+        -3,
+    ),
+    Op.MUL: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.MUL,), (Op.ASSIGN_POINTS, 2)],
+        (2, 5, "c"),
+        10,
+    ),
+    Op.DIV: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.DIV,), (Op.ASSIGN_POINTS, 2)],
+        (5, 2, "c"),
+        2.5,
+    ),
+    Op.MIN: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.MIN,), (Op.ASSIGN_POINTS, 2)],
+        (5, 2, "c"),
+        2,
+    ),
+    Op.MAX: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.MAX,), (Op.ASSIGN_POINTS, 2)],
+        (5, 2, "c"),
+        5,
+    ),
     Op.INT: ("full", [(Op.CONST, 0), (Op.INT,), (Op.ASSIGN_POINTS, 1)], (-2.7, "c"), -2),
-    Op.CLAMP: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.CONST, 2), (Op.CLAMP,),
-                        (Op.ASSIGN_POINTS, 3)], (50, 1, 9, "c"), 9),
-    Op.CMP: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.CMP, 0), (Op.JUMP_IF_FALSE, 18),
-                      (Op.CONST, 0), (Op.ASSIGN_POINTS, 2), (Op.HALT,)], (1, 2, "c"), 1),
-    Op.NOT: ("full", [(Op.CONST, 0), (Op.NOT,), (Op.JUMP_IF_TRUE, 13), (Op.CONST, 1),
-                      (Op.ASSIGN_POINTS, 2), (Op.HALT,)], (1, 6, "c"), 6),
-    Op.JUMP: ("full", [(Op.JUMP, 5), (Op.HALT,), (Op.HALT,), (Op.CONST, 0),
-                       (Op.ASSIGN_POINTS, 1)], (3, "c"), 3),
-    Op.JUMP_IF_FALSE: ("full", [(Op.CONST, 0), (Op.JUMP_IF_FALSE, 12), (Op.CONST, 1),
-                                (Op.ASSIGN_POINTS, 2), (Op.HALT,)], (0, 4, "c"), 0),
-    Op.JUMP_IF_TRUE: ("full", [(Op.CONST, 0), (Op.JUMP_IF_TRUE, 12), (Op.CONST, 0),
-                               (Op.ASSIGN_POINTS, 1), (Op.HALT,)], (0, "c"), 0),
-    Op.CMP_JUMP_IF_FALSE: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.CMP_JUMP_IF_FALSE, 0, 17),
-                                    (Op.CONST, 1), (Op.ASSIGN_POINTS, 2), (Op.HALT,)],
-                           (3, 2, "c"), 0),
-    Op.CMP_JUMP_IF_TRUE: ("full", [(Op.CONST, 0), (Op.CONST, 1), (Op.CMP_JUMP_IF_TRUE, 0, 17),
-                                   (Op.CONST, 1), (Op.ASSIGN_POINTS, 2), (Op.HALT,)],
-                          (3, 2, "c"), 2),
+    Op.CLAMP: (
+        "full",
+        [(Op.CONST, 0), (Op.CONST, 1), (Op.CONST, 2), (Op.CLAMP,), (Op.ASSIGN_POINTS, 3)],
+        (50, 1, 9, "c"),
+        9,
+    ),
+    Op.CMP: (
+        "full",
+        [
+            (Op.CONST, 0),
+            (Op.CONST, 1),
+            (Op.CMP, 0),
+            (Op.JUMP_IF_FALSE, 18),
+            (Op.CONST, 0),
+            (Op.ASSIGN_POINTS, 2),
+            (Op.HALT,),
+        ],
+        (1, 2, "c"),
+        1,
+    ),
+    Op.NOT: (
+        "full",
+        [
+            (Op.CONST, 0),
+            (Op.NOT,),
+            (Op.JUMP_IF_TRUE, 13),
+            (Op.CONST, 1),
+            (Op.ASSIGN_POINTS, 2),
+            (Op.HALT,),
+        ],
+        (1, 6, "c"),
+        6,
+    ),
+    Op.JUMP: (
+        "full",
+        [(Op.JUMP, 5), (Op.HALT,), (Op.HALT,), (Op.CONST, 0), (Op.ASSIGN_POINTS, 1)],
+        (3, "c"),
+        3,
+    ),
+    Op.JUMP_IF_FALSE: (
+        "full",
+        [(Op.CONST, 0), (Op.JUMP_IF_FALSE, 12), (Op.CONST, 1), (Op.ASSIGN_POINTS, 2), (Op.HALT,)],
+        (0, 4, "c"),
+        0,
+    ),
+    Op.JUMP_IF_TRUE: (
+        "full",
+        [(Op.CONST, 0), (Op.JUMP_IF_TRUE, 12), (Op.CONST, 0), (Op.ASSIGN_POINTS, 1), (Op.HALT,)],
+        (0, "c"),
+        0,
+    ),
+    Op.CMP_JUMP_IF_FALSE: (
+        "full",
+        [
+            (Op.CONST, 0),
+            (Op.CONST, 1),
+            (Op.CMP_JUMP_IF_FALSE, 0, 17),
+            (Op.CONST, 1),
+            (Op.ASSIGN_POINTS, 2),
+            (Op.HALT,),
+        ],
+        (3, 2, "c"),
+        0,
+    ),
+    Op.CMP_JUMP_IF_TRUE: (
+        "full",
+        [
+            (Op.CONST, 0),
+            (Op.CONST, 1),
+            (Op.CMP_JUMP_IF_TRUE, 0, 17),
+            (Op.CONST, 1),
+            (Op.ASSIGN_POINTS, 2),
+            (Op.HALT,),
+        ],
+        (3, 2, "c"),
+        2,
+    ),
     Op.ASSIGN_POINTS: ("full", [(Op.CONST, 0), (Op.ASSIGN_POINTS, 1)], (1.5, "c"), 1.5),
     Op.SET_CALLBACK: ("post", [(Op.CONST, 0), (Op.SET_CALLBACK, 1), (Op.HALT,)], (1, "k"), 9.0),
     Op.SET_DATA: ("pre", [(Op.CONST, 0), (Op.SET_DATA, 1), (Op.HALT,)], (1, "k"), 0),
@@ -328,8 +562,13 @@ def test_every_opcode_verifies_runs_and_disassembles(op: Op) -> None:
     phase, code, constants, points = ONE_OF_EACH[op]
     image = make_image(**{phase: code}, constants=constants, fields=("user.avg_time",))
     program = vm.load(image)
-    res = vm.run(program, phase=phase, fields={"user.avg_time": 3}, data={"n": 4},
-                 parent={"points": 9, "case_name": "p", "callback_data": {}})
+    res = vm.run(
+        program,
+        phase=phase,
+        fields={"user.avg_time": 3},
+        data={"n": 4},
+        parent={"points": 9, "case_name": "p", "callback_data": {}},
+    )
     assert res.points == points and type(res.points) is type(points)
     assert op.name in disassemble(decode(image))
 

@@ -1,0 +1,174 @@
+"""``dslc compile`` and ``dslc check``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from dslc import ir
+from dslc.cli.common import echo_diagnostics, fail, fail_compile
+from dslc.compiler import Compiled
+from dslc.diagnostics import CompileError, Diagnostic
+from dslc.sources import SOURCE_SUFFIXES, compile_file, read_source
+from vm.disasm import disassemble
+
+EMITS = ("image", "ast", "ir", "optimized", "asm")
+
+
+def _compile_or_exit(path: str) -> Compiled:
+    try:
+        src = read_source(path)
+        if src.kind == "image":
+            fail(f"{path}: is already a compiled image (use 'dslc disasm' or 'dslc verify')")
+        return compile_file(src)
+    except CompileError as exc:
+        fail_compile(exc)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write next to the target, then rename: a failure never leaves a
+    half-written image where a good one was."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+@click.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the image (default: FILE with the suffix .sbc).",
+)
+@click.option(
+    "--emit",
+    type=click.Choice(EMITS),
+    default="image",
+    show_default=True,
+    help="What to produce: the image, or a stage printed to stdout "
+    "(surface AST, IR, optimized IR, disassembly).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
+def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> None:
+    """Compile FILE (.json GAME AST or record, or .strat text) to a verified image."""
+    compiled = _compile_or_exit(file)
+    if not quiet:
+        echo_diagnostics(compiled.diagnostics, read_source(file).text)
+    if emit == "ast":
+        click.echo(_ast_dump(compiled))
+        return
+    if emit == "ir":
+        click.echo(ir.dump(compiled.ir))
+        return
+    if emit == "optimized":
+        click.echo(ir.dump(compiled.optimized))
+        return
+    if emit == "asm":
+        click.echo(disassemble(compiled.image))
+        return
+    target = Path(output) if output else Path(file).with_suffix(".sbc")
+    if target.resolve() == Path(file).resolve():
+        fail("the output would overwrite the input; pass -o")
+    _write_atomically(target, compiled.data)
+    click.echo(f"{file} -> {target} ({len(compiled.data)} bytes)", err=True)
+
+
+def _ast_dump(compiled: Compiled) -> str:
+    from dslc.to_json import program_to_json
+
+    return json.dumps(program_to_json(compiled.ast), indent=2, ensure_ascii=False)
+
+
+def _collect(paths: tuple[str, ...]) -> Iterator[Path]:
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SOURCE_SUFFIXES:
+                    yield child
+        else:
+            yield path
+
+
+def _check_one(path: Path) -> tuple[list[Diagnostic], str | None]:
+    try:
+        src = read_source(path)
+        if src.kind == "image":
+            return [], None
+        return compile_file(src).diagnostics, src.text
+    except CompileError as exc:
+        return exc.diagnostics, exc.source
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Diagnostics as readable lines, or one JSON document.",
+)
+@click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
+def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) -> None:
+    """Compile every strategy under PATHS (.json and .strat files) and report
+    all diagnostics. Exits 1 when any file has an error."""
+    files = list(_collect(paths))
+    results: list[tuple[Path, list[Diagnostic], str | None]] = []
+    show_progress = fmt == "text" and sys.stderr.isatty() and len(files) > 20
+    if show_progress:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as progress:
+            task = progress.add_task("checking", total=len(files))
+            for path in files:
+                results.append((path, *_check_one(path)))
+                progress.advance(task)
+    else:
+        results = [(path, *_check_one(path)) for path in files]
+
+    def failing(diags: list[Diagnostic]) -> bool:
+        return any(d.is_error or warnings_as_errors for d in diags)
+
+    bad = [path for path, diags, _ in results if failing(diags)]
+    if fmt == "json":
+        doc = {
+            "files": [
+                {
+                    "path": str(path),
+                    "ok": not failing(diags),
+                    "diagnostics": [d.to_dict() for d in diags],
+                }
+                for path, diags, _ in results
+            ],
+            "checked": len(results),
+            "failed": len(bad),
+        }
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        for _path, diags, source in results:
+            echo_diagnostics(diags, source)
+        n_err = sum(1 for _, diags, _ in results for d in diags if d.is_error)
+        n_warn = sum(1 for _, diags, _ in results for d in diags if not d.is_error)
+        click.echo(
+            f"checked {len(results)} file{'s' if len(results) != 1 else ''}: "
+            f"{n_err} error{'s' if n_err != 1 else ''}, "
+            f"{n_warn} warning{'s' if n_warn != 1 else ''}",
+            err=True,
+        )
+    if bad:
+        sys.exit(1)
+
+
+COMMANDS = [compile_command, check_command]

@@ -1,0 +1,64 @@
+"""Helpers shared by the CLI commands: printing diagnostics, reading JSON
+arguments, and turning library errors into one-line messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from dslc.diagnostics import CompileError, Diagnostic, render
+
+
+def echo_diagnostics(
+    diags: list[Diagnostic], source: str | None, *, color: bool | None = None
+) -> None:
+    for d in diags:
+        text = render(d, source)
+        first, _, rest = text.partition("\n")
+        style = {"fg": "red", "bold": True} if d.is_error else {"fg": "yellow"}
+        click.echo(
+            click.style(first, **style) + ("\n" + rest if rest else ""), err=True, color=color
+        )
+
+
+def fail_compile(exc: CompileError) -> NoReturn:
+    echo_diagnostics(exc.diagnostics, exc.source)
+    n = len(exc.errors)
+    click.echo(f"{n} error{'s' if n != 1 else ''}", err=True)
+    sys.exit(1)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"dslc: error: {message}", err=True)
+    sys.exit(1)
+
+
+def json_argument(value: str | None, what: str) -> Any:
+    """Parse an option given as inline JSON or as ``@path/to/file.json``."""
+    if value is None:
+        return None
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot read {value[1:]}: {exc.strerror}", param_hint=what
+            ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(
+            f"invalid JSON ({exc.msg} at column {exc.colno})", param_hint=what
+        ) from None
+
+
+def json_object_argument(value: str | None, what: str) -> dict[str, Any] | None:
+    parsed = json_argument(value, what)
+    if parsed is not None and not isinstance(parsed, dict):
+        raise click.BadParameter("must be a JSON object", param_hint=what)
+    return parsed

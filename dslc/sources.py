@@ -1,0 +1,124 @@
+"""Reading strategy files, whatever their form, for the CLI and tools.
+
+A path ending in ``.strat`` is the text language; ``.sbc`` is a compiled
+image; anything else is JSON: a bare GAME JSON AST, or a GAME template or
+export record whose ``astJson`` holds the program.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dslc.compiler import Compiled, compile_stages, load_json_program
+from dslc.diagnostics import CompileError, Diagnostic
+
+TEXT_SUFFIXES = (".strat",)
+IMAGE_SUFFIXES = (".sbc",)
+JSON_SUFFIXES = (".json",)
+SOURCE_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+
+JSON_SYNTAX = "DSLC_JSON_SYNTAX"
+FILE_UNREADABLE = "DSLC_FILE_UNREADABLE"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    kind: str  # "text" | "json" | "image"
+    text: str | None = None
+    data: bytes | None = None
+    extends: str | None = None  # a record's parentStrategyId, if any
+
+
+def kind_of(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    return "json"
+
+
+def read_source(path: str | Path) -> SourceFile:
+    """Read a file; unreadable or undecodable input is a CompileError."""
+    name = str(path)
+    kind = kind_of(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise CompileError(
+            [Diagnostic(FILE_UNREADABLE, f"cannot read: {exc.strerror}", filename=name)]
+        ) from None
+    if kind == "image":
+        return SourceFile(name, kind, data=raw)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CompileError(
+            [
+                Diagnostic(
+                    FILE_UNREADABLE,
+                    f"not UTF-8 text: {exc.reason}",
+                    start=exc.start,
+                    end=exc.end,
+                    filename=name,
+                )
+            ]
+        ) from None
+    return SourceFile(name, kind, text=text)
+
+
+def parse_json_source(src: SourceFile) -> object:
+    """The program JSON of a JSON file (a record's ``astJson`` if it is one)."""
+    assert src.text is not None
+    try:
+        value = json.loads(src.text)
+    except json.JSONDecodeError as exc:
+        raise CompileError(
+            [
+                Diagnostic(
+                    JSON_SYNTAX,
+                    f"invalid JSON: {exc.msg}",
+                    start=exc.pos,
+                    end=exc.pos + 1,
+                    filename=src.path,
+                )
+            ],
+            src.text,
+        ) from None
+    if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
+        return value["astJson"]
+    return value
+
+
+def compile_file(src: SourceFile) -> Compiled:
+    """Every stage for a source file; raises CompileError (with the source
+    text attached, so diagnostics render with the line and a caret)."""
+    if src.kind == "text":
+        return _compile_text(src)
+    ast = parse_json_source(src)
+    program, diags = load_json_program(ast, filename=src.path)
+    return compile_stages(program, strict_types=False, filename=src.path, prior=diags)
+
+
+def _compile_text(src: SourceFile) -> Compiled:
+    from dslc.text.parse import parse_text
+    from dslc.text.reword import reword
+    from dslc.validate import validate
+
+    assert src.text is not None
+    program, diags = parse_text(src.text, src.path)
+    if program is None:
+        raise CompileError(diags, src.text)
+    problems = reword(validate(program, filename=src.path), program)
+    if any(d.is_error for d in problems):
+        raise CompileError(diags + problems, src.text)
+    try:
+        return compile_stages(
+            program, strict_types=True, filename=src.path, source=src.text, prior=diags
+        )
+    except CompileError as exc:
+        exc.source = src.text
+        raise
