@@ -14,6 +14,7 @@ Python's recursion limit still gets a clean depth error.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass
 
@@ -250,6 +251,15 @@ def _check_literal(bag: DiagnosticBag, node: Node, node_id: str, section: str) -
         bag.error(
             codes.LITERAL_NOT_SCALAR,
             f"a literal value must be a string, number, boolean or null, not {quote(node.value)}",
+            node_id=node_id,
+            loc=node.loc,
+        )
+    elif isinstance(node.value, float) and not math.isfinite(node.value):
+        # JSON has no NaN or infinity (Python's parser accepts them); the VM
+        # never sees a non-finite number, which its comparisons rely on.
+        bag.error(
+            codes.LITERAL_NOT_FINITE,
+            f"a number literal must be finite, not {quote(node.value)}",
             node_id=node_id,
             loc=node.loc,
         )

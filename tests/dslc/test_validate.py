@@ -466,3 +466,25 @@ def test_quote_is_safe_on_hostile_values() -> None:
     assert quote(None) == "null"
     assert quote(1.5) == "1.5"
     assert quote(b"x") == "a bytes"
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_literals_are_rejected(value: float) -> None:
+    """JSON has no NaN or infinity, but Python's parser accepts them."""
+    program, diags = load_json(
+        {
+            "type": "program",
+            "rules": [],
+            "default": {
+                "type": "assign_points",
+                "id": "a",
+                "value": {"type": "literal", "id": "lit", "value": value},
+                "case_name": "x",
+            },
+        }
+    )
+    assert program is not None and not diags
+    errors = validate(program)
+    assert [(d.code, d.node_id, d.pointer) for d in errors] == [
+        ("DSLC_LITERAL_NOT_FINITE", "lit", "/default/value")
+    ]
