@@ -2,7 +2,9 @@
 on Postgres.
 
 Postgres: a uniquely named database is created for the test session (per
-xdist worker) and dropped at the end. When the server is unreachable the
+xdist worker) on the server of ``$DSLC_TEST_DATABASE_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) and dropped at
+the end. When the server is unreachable the
 Postgres half is skipped, unless ``DSLC_REQUIRE_POSTGRES=1`` (CI), where it
 fails instead.
 """
@@ -16,17 +18,23 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, delete, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from store import compiler
-from store.db import Database, make_engine
+from store.db import Database, make_engine, normalise_url
 from store.loader import StrategyLoader
 from store.migrate import init
 from store.models import StrategyBytecode, StrategyDefinition
 from store.service import StrategyService
 
-PG_SERVER = os.environ.get(
-    "DSLC_TEST_POSTGRES_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432"
+# A maintenance database on the server to test against (CI sets this variable);
+# the suite creates its own database next to it.
+PG_ADMIN_URL = make_url(
+    normalise_url(
+        os.environ.get("DSLC_TEST_DATABASE_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
 )
 
 BACKENDS = [
@@ -42,16 +50,17 @@ def _postgres_required() -> bool:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     admin = make_engine(
-        f"{PG_SERVER}/postgres",
+        PG_ADMIN_URL.render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 3},
     )
+    server = PG_ADMIN_URL.render_as_string(hide_password=True)
     try:
         with admin.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         admin.dispose()
-        reason = f"PostgreSQL unreachable at {PG_SERVER}: {str(exc).splitlines()[0]}"
+        reason = f"PostgreSQL unreachable at {server}: {str(exc).splitlines()[0]}"
         if _postgres_required():
             pytest.fail(f"{reason} (DSLC_REQUIRE_POSTGRES=1)")
         pytest.skip(reason)
@@ -59,7 +68,7 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0"))
     try:
-        yield f"{PG_SERVER}/{name}"
+        yield PG_ADMIN_URL.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
