@@ -4,16 +4,18 @@ Done once, at load time:
 
 - byte offsets become instruction indices; constant and string operands
   become the values themselves;
-- ``CMP_JUMP_IF_TRUE`` becomes ``CMP_JUMP_IF_FALSE`` with the negated
-  comparison (orderings are total here: NaN and infinities never reach a
-  comparison, arithmetic rejects them), so the loop has one branch sense;
+- every branch names both of its destinations, where control goes when
+  its condition is true and when it is false, so the loop needs no branch
+  sense (negating the comparison instead would be wrong for a NaN a host
+  might hand in: ``not (x < y)`` is not ``x >= y`` then);
 - common sequences are fused into superinstructions that read their
   operands straight from field slots or constants instead of the stack
   (expr-lang's specialised opcodes, justified by benchmarks/bench_vm.py).
   A sequence is fused only when no jump lands inside it, and a fused
   instruction takes the node id of the instruction in it that can fail;
-- every branch carries the length of the straight-line run it leads to,
-  in original instructions, so steps are counted exactly, at branches only.
+- every bound instruction that starts a straight-line run knows its length
+  in original instructions (``runs``), so steps are counted exactly, at
+  branches only.
 
 A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``.
 """
@@ -39,8 +41,6 @@ CJ_AK = 0x86  # (field op field) compared with a constant
 AR_FF = 0x90  # field (+|-|*) field, pushed
 ASSIGN_K = 0x91  # assign a constant number of points
 
-CJ_FIRST = CJ_SS
-NEGATED_COMPARE = (4, 5, 3, 2, 0, 1)  # < <= == != >= >  ->  >= > != == < <=
 
 BOUND_NAMES = {
     CJ_SS: "CJ_SS",
@@ -73,7 +73,7 @@ def bind(
 ) -> tuple[list[Bound], list[str | None], list[int], list[int]]:
     """Returns the bound code, the node id of each bound instruction, the
     map from original to bound instruction index (-1 inside a fused
-    sequence), and the run lengths by original index."""
+    sequence), and the run length at each bound instruction."""
     index_of = {ins.offset: i for i, ins in enumerate(instrs)}
     index_of[len(image.code)] = len(instrs)
     runs = run_lengths(instrs)
@@ -99,18 +99,19 @@ def bind(
     new_index[n] = len(plan)
 
     # Pass 2: emit, with jump targets remapped to bound indices.
+    bound_runs = [runs[first] for first, _count, _recipe in plan]
     code: list[Bound] = []
     bound_nodes: list[str | None] = []
     for first, count, recipe in plan:
         last = first + count - 1
         ins = instrs[last]
         if recipe:
-            code.append(_emit_fused(recipe, ins, index_of, new_index, runs, instrs, first))
+            code.append(_emit_fused(recipe, ins, index_of, new_index))
         else:
-            code.append(_emit_plain(ins, image, index_of, new_index, runs))
+            code.append(_emit_plain(ins, image, index_of, new_index))
         failing = [node_ids[j] for j in range(first, last + 1) if node_ids[j] is not None]
         bound_nodes.append(failing[-1] if failing else None)
-    return code, bound_nodes, new_index, runs
+    return code, bound_nodes, new_index, bound_runs
 
 
 def _match(
@@ -162,40 +163,32 @@ def _match(
     return None
 
 
-def _branch(
-    ins: Instr, index_of: dict[int, int], new_index: list[int], runs: list[int]
-) -> tuple[int, int, int]:
-    """(bound target, run length there, run length on fall-through)."""
-    target = index_of[ins.args[-1]]
-    fall = index_of[ins.next_offset] if ins.next_offset in index_of else len(runs) - 1
-    return new_index[target], runs[target], runs[fall]
-
-
-def _cmp_of(ins: Instr) -> int:
-    cmp = ins.args[0]
-    return NEGATED_COMPARE[cmp] if ins.op is Op.CMP_JUMP_IF_TRUE else cmp
+def _destinations(
+    ins: Instr, index_of: dict[int, int], new_index: list[int]
+) -> tuple[int, int]:
+    """(bound index where control goes when the branch condition holds,
+    bound index where it goes otherwise)."""
+    target = new_index[index_of[ins.args[-1]]]
+    fall = new_index[index_of[ins.next_offset]]
+    if ins.op in (Op.CMP_JUMP_IF_FALSE, Op.JUMP_IF_FALSE):
+        return fall, target
+    return target, fall
 
 
 def _emit_fused(
-    recipe: tuple[object, ...],
-    ins: Instr,
-    index_of: dict[int, int],
-    new_index: list[int],
-    runs: list[int],
-    instrs: tuple[Instr, ...],
-    first: int,
+    recipe: tuple[object, ...], ins: Instr, index_of: dict[int, int], new_index: list[int]
 ) -> Bound:
     kind = recipe[0]
     if kind == AR_FF:
         return (AR_FF, recipe[1], recipe[2], recipe[3], None, None, None)
     if kind == ASSIGN_K:
         return (ASSIGN_K, recipe[1], recipe[2], None, None, None, None)
-    target, run_t, run_f = _branch(ins, index_of, new_index, runs)
-    return (int(kind), recipe[1], recipe[2], _cmp_of(ins), target, run_t, run_f)  # type: ignore[call-overload]
+    if_true, if_false = _destinations(ins, index_of, new_index)
+    return (int(kind), recipe[1], recipe[2], ins.args[0], if_true, if_false, None)  # type: ignore[call-overload]
 
 
 def _emit_plain(
-    ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int], runs: list[int]
+    ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int]
 ) -> Bound:
     op = ins.op
     if op in (Op.CONST, Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO):
@@ -205,12 +198,11 @@ def _emit_plain(
     if op is Op.PARENT:
         return (int(op), PARENT_ATTRS[ins.args[0]], None, None, None, None, None)
     if op is Op.JUMP:
-        target, run_t, _ = _branch(ins, index_of, new_index, runs)
-        return (int(op), target, run_t, None, None, None, None)
+        return (int(op), new_index[index_of[ins.args[0]]], None, None, None, None, None)
     if op is Op.JUMP_IF_FALSE or op is Op.JUMP_IF_TRUE:
-        target, run_t, run_f = _branch(ins, index_of, new_index, runs)
-        return (int(op), target, run_t, run_f, None, None, None)
+        if_true, if_false = _destinations(ins, index_of, new_index)
+        return (int(Op.JUMP_IF_TRUE), if_true, if_false, None, None, None, None)
     if op is Op.CMP_JUMP_IF_FALSE or op is Op.CMP_JUMP_IF_TRUE:
-        target, run_t, run_f = _branch(ins, index_of, new_index, runs)
-        return (CJ_SS, None, None, _cmp_of(ins), target, run_t, run_f)
+        if_true, if_false = _destinations(ins, index_of, new_index)
+        return (CJ_SS, None, None, ins.args[0], if_true, if_false, None)
     return (int(op), None, None, None, None, None, None)

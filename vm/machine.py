@@ -194,6 +194,7 @@ def execute(
     # Opcode numbers are literals below (LOAD_CONST is the cheapest load);
     # each is named in a comment. Bound-only opcodes (>= 0x80) are vm.bind's.
     code = program.code
+    runs = program.runs
     paths = program.fields
     push = stack.append
     pop = stack.pop
@@ -273,11 +274,8 @@ def execute(
                                 r = x >= y
                         else:
                             r = compare(c, x, y)  # booleans, or the type mismatch
-                    if r:
-                        steps += f
-                    else:
-                        pc = d
-                        steps += e
+                    pc = d if r else e
+                    steps += runs[pc]
                     if steps > limit:
                         raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
                 elif op == 0x90:  # AR_FF: field (+|-|*) field
@@ -310,12 +308,9 @@ def execute(
                 push(a)
             elif op == 0x03:  # DATA
                 push(data.get(a))
-            elif op == 0x31 or op == 0x32:  # JUMP_IF_FALSE, JUMP_IF_TRUE
-                if (op == 0x31) == bool(pop()):
-                    steps += c
-                else:
-                    pc = a
-                    steps += b
+            elif op == 0x32:  # JUMP_IF_TRUE (both senses bind to it, with both destinations)
+                pc = a if pop() else b
+                steps += runs[pc]
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x46:  # HALT
@@ -333,7 +328,7 @@ def execute(
                 return -1, steps
             elif op == 0x30:  # JUMP
                 pc = a
-                steps += b
+                steps += runs[pc]
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x41:  # SET_CALLBACK

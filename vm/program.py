@@ -32,6 +32,7 @@ class Program:
         "parent_variables",
         "phases",
         "program_id",
+        "runs",
         "verified",
     )
 
@@ -53,12 +54,13 @@ class Program:
         code, nodes, new_index, runs = bind(instrs, image, original_nodes)
         self.code: list[Bound] = code
         self.node_ids: list[str | None] = nodes
+        self.runs: list[int] = runs
         index_of = {ins.offset: i for i, ins in enumerate(instrs)}
         self.phases: dict[str, PhaseCode] = {}
         for phase in PHASES:
             facts = verified.sections[phase]
-            original = index_of[facts.start]
-            self.phases[phase] = PhaseCode(new_index[original], runs[original], facts.max_steps)
+            entry = new_index[index_of[facts.start]]
+            self.phases[phase] = PhaseCode(entry, runs[entry], facts.max_steps)
 
     def fields_read(self, phase: str) -> frozenset[str]:
         """Every field path the phase may read (host fields, ``data.*`` and
