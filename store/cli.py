@@ -168,9 +168,7 @@ def init_command(db_url: str | None) -> None:
     "--type",
     "type_",
     type=click.Choice(["DSL_FULL", "DSL_EXTEND"]),
-    default="DSL_FULL",
-    show_default=True,
-    help="Strategy type.",
+    help="Strategy type (default: DSL_EXTEND when the text has an `extends` line, else DSL_FULL).",
 )
 @click.option("--parent", help="Parent built-in id (DSL_EXTEND only), e.g. default.")
 @click.option("--description", help="Free text shown on the dashboard.")
@@ -186,7 +184,7 @@ def init_command(db_url: str | None) -> None:
 def create_command(
     name: str,
     program_file: Path,
-    type_: str,
+    type_: str | None,
     parent: str | None,
     description: str | None,
     blockly: Path | None,

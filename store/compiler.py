@@ -57,8 +57,17 @@ def _api(module: str, attr: str) -> Any:
     return value
 
 
-def _diagnostics(exc: BaseException) -> list[dict[str, Any]]:
-    return [d.to_dict() for d in getattr(exc, "diagnostics", [])]
+def _diagnostics(exc: BaseException, source: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for diagnostic in getattr(exc, "diagnostics", []):
+        item = diagnostic.to_dict()
+        start = item.get("start")
+        if source is not None and isinstance(start, int) and start >= 0:
+            # Offsets are for tools; people read lines and columns.
+            item["line"] = source.count("\n", 0, start) + 1
+            item["column"] = start - (source.rfind("\n", 0, start) + 1) + 1
+        out.append(item)
+    return out
 
 
 def _is_compile_error(exc: BaseException) -> bool:
@@ -76,7 +85,9 @@ def compile_program(ast: dict[str, Any], source_text: str | None, filename: str)
             image = _api("dslc", "compile_json")(ast)
     except Exception as exc:
         if _is_compile_error(exc):
-            raise InvalidDefinition(f"{filename} does not compile", _diagnostics(exc)) from exc
+            raise InvalidDefinition(
+                f"{filename} does not compile", _diagnostics(exc, source_text)
+            ) from exc
         raise
     with _stats_lock:
         STATS.compilations += 1
@@ -89,9 +100,17 @@ def text_to_json(source_text: str, filename: str) -> dict[str, Any]:
         ast = _api("dslc", "text_to_json")(source_text)
     except Exception as exc:
         if _is_compile_error(exc):
-            raise InvalidDefinition(f"{filename} does not parse", _diagnostics(exc)) from exc
+            raise InvalidDefinition(
+                f"{filename} does not parse", _diagnostics(exc, source_text)
+            ) from exc
         raise
     return dict(ast)
+
+
+def text_header(source_text: str) -> dict[str, Any]:
+    """``{"type", "parent", "name"}`` from a text program's leading lines
+    (the JSON AST has no place for the parent of an ``extends`` strategy)."""
+    return dict(_api("dslc.text", "parse_header")(source_text))
 
 
 def load_image(image: bytes) -> Any:

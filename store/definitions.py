@@ -38,19 +38,18 @@ class Prepared:
 
 def prepare(
     name: str,
-    type_: str,
+    type_: str | None,
     parent: str | None,
     ast: dict[str, Any] | None,
     source_text: str | None,
 ) -> Prepared:
-    """Check and compile a definition; raise ``InvalidDefinition`` otherwise."""
-    if type_ not in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
-        _refuse(
-            f"{name!r} has type {type_}",
-            TYPE_NOT_AUTHORED,
-            "only DSL_FULL and DSL_EXTEND strategies are stored and compiled here",
-            "/type",
-        )
+    """Check and compile a definition; raise ``InvalidDefinition`` otherwise.
+
+    With ``sourceText`` the text is the source of truth: ``astJson`` is
+    derived from it, and so are the type and parent (its ``extends`` line)
+    when not given; given ones must agree. Without text, no type means
+    DSL_FULL.
+    """
     filename = f"{name}.strat" if source_text is not None else f"{name}.json"
     if source_text is not None:
         derived = compiler.text_to_json(source_text, filename)
@@ -62,6 +61,15 @@ def prepare(
                 "/astJson",
             )
         ast = derived
+        type_, parent = _from_header(name, type_, parent, compiler.text_header(source_text))
+    type_ = type_ or StrategyType.DSL_FULL.value
+    if type_ not in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
+        _refuse(
+            f"{name!r} has type {type_}",
+            TYPE_NOT_AUTHORED,
+            "only DSL_FULL and DSL_EXTEND strategies are stored and compiled here",
+            "/type",
+        )
     if ast is None:
         _refuse(f"{name!r} has no program", SOURCE_MISMATCH, "astJson is missing", "/astJson")
     check_parent(name, type_, parent, ast)
@@ -74,6 +82,30 @@ def prepare(
         image=image,
         source_hash=cache.source_hash(type_, parent, ast, source_text),
     )
+
+
+def _from_header(
+    name: str, type_: str | None, parent: str | None, header: dict[str, Any]
+) -> tuple[str, str | None]:
+    text_type = str(header.get("type") or StrategyType.DSL_FULL.value)
+    text_parent = header.get("parent")
+    if type_ is not None and type_ != text_type:
+        _refuse(
+            f"{name!r} is inconsistent",
+            SOURCE_MISMATCH,
+            f"type is {type_} but the text makes it {text_type}"
+            + (f" (extends {text_parent})" if text_parent else " (no extends line)"),
+            "/type",
+        )
+    if parent is not None and parent != text_parent:
+        _refuse(
+            f"{name!r} is inconsistent",
+            SOURCE_MISMATCH,
+            f"parentStrategyId is {parent!r} but the text "
+            + (f"extends {text_parent!r}" if text_parent else "has no extends line"),
+            "/parentStrategyId",
+        )
+    return text_type, text_parent
 
 
 def check_parent(name: str, type_: str, parent: str | None, ast: dict[str, Any]) -> None:

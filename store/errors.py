@@ -60,7 +60,11 @@ def _diagnostic_summary(diagnostics: list[dict[str, Any]]) -> str:
     if not diagnostics:
         return ""
     first = diagnostics[0]
-    where = first.get("pointer") or first.get("node_id")
+    # Text: file:line:col, what an editor jumps to; JSON: pointer, else node id.
+    if "line" in first:
+        where = f"{first.get('filename') or 'line'}:{first['line']}:{first.get('column', 1)}"
+    else:
+        where = first.get("pointer") or first.get("node_id")
     loc = f" at {where}" if where else ""
     more = f" (+{len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
     return f": {first.get('code', '?')}{loc}: {first.get('message', '')}{more}"

@@ -77,7 +77,8 @@ class StrategyCreate(_Strict):
     """
 
     name: Name
-    type: AuthoredType = "DSL_FULL"
+    # None: from the text's ``extends`` line, else DSL_FULL.
+    type: AuthoredType | None = None
     description: LongText | None = None
     parentStrategyId: ShortText | None = None
     astJson: AstJson | None = None
@@ -92,7 +93,8 @@ class StrategyCreate(_Strict):
     def _shape(self) -> StrategyCreate:
         if self.astJson is None and self.sourceText is None:
             raise ValueError("give the program as astJson or sourceText")
-        check_parent_shape(self.type, self.parentStrategyId)
+        if self.sourceText is None:
+            check_parent_shape(self.type or StrategyType.DSL_FULL, self.parentStrategyId)
         return self
 
 

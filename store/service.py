@@ -290,7 +290,7 @@ def _label(row: StrategyDefinition) -> str:
 
 def _merged_program(
     row: StrategyDefinition, changes: dict[str, Any]
-) -> tuple[str, str | None, dict[str, Any] | None, str | None]:
+) -> tuple[str | None, str | None, dict[str, Any] | None, str | None]:
     """The program a patch leads to: (type, parent, astJson, sourceText).
 
     New text re-derives ``astJson``; new ``astJson`` alone (an edit in the
@@ -303,6 +303,10 @@ def _merged_program(
     if changes.get("sourceText") is not None:
         text = changes["sourceText"]
         ast = changes.get("astJson")
+        # New text says its own type and parent (``extends``) unless the
+        # patch gives them; ``definitions.prepare`` derives them.
+        type_ = changes.get("type")
+        parent = changes.get("parentStrategyId")
     elif "astJson" in changes:
         ast, text = changes["astJson"], None
     elif "sourceText" in changes:
