@@ -21,6 +21,11 @@ from dslc.text.grammar import keywords, parser, terminal_pattern
 
 MAX_SOURCE_CHARS = 1_000_000
 MAX_SYNTAX_ERRORS = 25
+# The language allows a nesting depth of 32; deeper parentheses are refused
+# before parsing, so a hostile file costs a linear scan, not a parse.
+MAX_PAREN_DEPTH = 64
+
+_PARENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[()]')
 
 # A line starting with one of these begins a new top-level item: the place
 # to resume after a syntax error.
@@ -69,6 +74,9 @@ def parse_tree(source: str, filename: str | None = None) -> ParsedTree:
                 )
             ],
         )
+    too_deep = _paren_depth_error(source, filename)
+    if too_deep is not None:
+        return ParsedTree(None, [too_deep])
     diags: list[Diagnostic] = []
     resume = 0
     while True:
@@ -83,6 +91,26 @@ def parse_tree(source: str, filename: str | None = None) -> ParsedTree:
                 return ParsedTree(None, diags)
             continue
         return ParsedTree(tree if not diags else None, diags)
+
+
+def _paren_depth_error(source: str, filename: str | None) -> Diagnostic | None:
+    depth = 0
+    for match in _PARENS.finditer(source):
+        text = match.group()
+        if text == "(":
+            depth += 1
+            if depth > MAX_PAREN_DEPTH:
+                return Diagnostic(
+                    codes.TEXT_TOO_DEEP,
+                    f"parentheses nest more than {MAX_PAREN_DEPTH} levels deep",
+                    start=match.start(),
+                    end=match.end(),
+                    hint="the language allows a nesting depth of 32; split the computation",
+                    filename=filename,
+                )
+        elif text == ")":
+            depth = max(0, depth - 1)
+    return None
 
 
 def _blank(source: str, upto: int) -> str:
