@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
@@ -92,8 +92,8 @@ class Database:
         self.engine = engine if engine is not None else make_engine(self.url)
         self.backend = self.engine.dialect.name
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
-        reader_bind = self.engine.execution_options(**{_BEGIN_MODE: "DEFERRED"})
-        self._reader = sessionmaker(reader_bind, expire_on_commit=False)
+        self._read_engine = self.engine.execution_options(**{_BEGIN_MODE: "DEFERRED"})
+        self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -106,6 +106,12 @@ class Database:
         """A read-only unit of work (never takes SQLite's write lock)."""
         with _translated(), self._reader.begin() as session:
             yield session
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A Core connection for reads on hot paths (no ORM session to set up)."""
+        with _translated(), self._read_engine.connect() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -20,14 +20,15 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cache as cache_query
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Select, and_, bindparam, join, outerjoin, select
 
 from store import cache, compiler
 from store.db import Database
 from store.errors import ImageRejected, InvalidDefinition, NotFound
-from store.models import StrategyDefinition, StrategyStatus, StrategyType
+from store.models import StrategyBytecode, StrategyDefinition, StrategyStatus, StrategyType
 from store.service import parse_id
 
 CUSTOM_PREFIX = "custom:"
@@ -141,27 +142,39 @@ class StrategyLoader:
     def _load(
         self, ref: str, sid: uuid.UUID, realm_id: str | None, *, published_only: bool
     ) -> LoadedStrategy:
-        with self.db.reading() as session:
-            row = _row(session, sid, realm_id)
-            if published_only and row.status != StrategyStatus.PUBLISHED:
-                row = _published_sibling(session, row)
-            key = cache.key_for(row)
-            info = DefinitionInfo(
-                id=row.id,
-                realmId=row.realmId,
-                name=row.name,
-                version=row.version,
-                status=row.status,
-                type=row.type,
-                parentStrategyId=row.parentStrategyId,
-            )
-            program = self._memo_get(key)
-            image = None if program is not None else cache.get(session, key)
-            source = (row.astJson, row.sourceText)
+        format_version = compiler.format_version()
+        # The hot path: one Core query (no ORM session) for the row to run
+        # and its cache entries of this image format.
+        with self.db.read_connection() as conn:
+            query = _load_query(realm_id is not None, published_only)
+            params = {"sid": sid, "realm": realm_id, "fv": format_version}
+            rows = conn.execute(query, params).all()
+            if not rows:
+                raise _not_served(conn, sid, realm_id)
+        first = rows[0]
+        info = DefinitionInfo(
+            id=first.id,
+            realmId=first.realmId,
+            name=first.name,
+            version=first.version,
+            status=first.status,
+            type=first.type,
+            parentStrategyId=first.parentStrategyId,
+        )
+        key = cache.CacheKey(
+            strategy_id=first.id,
+            version=first.version,
+            format_version=format_version,
+            source_hash=cache.source_hash(
+                first.type, first.parentStrategyId, first.astJson, first.sourceText
+            ),
+        )
         parent = _parent(info)
+        program = self._memo_get(key)
         compiled = False
         if program is None:
-            program, compiled = self._program(key, image, info, *source)
+            image = next((bytes(r.image) for r in rows if r.sourceHash == key.source_hash), None)
+            program, compiled = self._program(key, image, info, first.astJson, first.sourceText)
             self._memo_put(key, program)
         return LoadedStrategy(
             ref=ref,
@@ -212,30 +225,68 @@ class StrategyLoader:
                 self._memo.popitem(last=False)
 
 
-def _row(session: Any, sid: uuid.UUID, realm_id: str | None) -> StrategyDefinition:
-    query = select(StrategyDefinition).where(StrategyDefinition.id == sid)
+_SERVED_COLUMNS = ("id", "realmId", "name", "version", "status", "type", "parentStrategyId")
+
+
+@cache_query
+def _load_query(with_realm: bool, published_only: bool) -> Select[Any]:
+    """Built once per shape, with bound parameters ``sid``, ``realm`` and
+    ``fv``: constructing a statement costs more than running it."""
+    table = StrategyDefinition.__table__
+    asked = table.alias("asked")
+    if published_only:
+        # Whatever version the id names, the family's published one runs.
+        served = table.alias("served")
+        source = join(
+            asked,
+            served,
+            and_(
+                served.c.realmId == asked.c.realmId,
+                served.c.name == asked.c.name,
+                served.c.status == StrategyStatus.PUBLISHED.value,
+            ),
+        )
+    else:
+        served, source = asked, asked
+    entries = StrategyBytecode.__table__
+    query = (
+        select(
+            *(served.c[name] for name in _SERVED_COLUMNS),
+            served.c.astJson,
+            served.c.sourceText,
+            entries.c.sourceHash,
+            entries.c.image,
+        )
+        .select_from(
+            outerjoin(
+                source,
+                entries,
+                and_(
+                    entries.c.strategyId == served.c.id,
+                    entries.c.version == served.c.version,
+                    entries.c.formatVersion == bindparam("fv"),
+                ),
+            )
+        )
+        .where(asked.c.id == bindparam("sid"))
+    )
+    if with_realm:
+        query = query.where(asked.c.realmId == bindparam("realm"))
+    return query
+
+
+def _not_served(conn: Connection, sid: uuid.UUID, realm_id: str | None) -> NotFound:
+    """Why nothing came back: no such row, or a family with nothing published."""
+    query = select(StrategyDefinition.name).where(StrategyDefinition.id == sid)
     if realm_id is not None:
         query = query.where(StrategyDefinition.realmId == realm_id)
-    row = session.scalar(query)
-    if row is None:
-        raise NotFound(f"no stored strategy {sid}")
-    return row  # type: ignore[no-any-return]
-
-
-def _published_sibling(session: Any, row: StrategyDefinition) -> StrategyDefinition:
-    published = session.scalar(
-        select(StrategyDefinition).where(
-            StrategyDefinition.realmId == row.realmId,
-            StrategyDefinition.name == row.name,
-            StrategyDefinition.status == StrategyStatus.PUBLISHED.value,
-        )
+    name = conn.scalar(query)
+    if name is None:
+        return NotFound(f"no stored strategy {sid}")
+    return NotFound(
+        f"strategy {name!r} ({sid}) has no published version; "
+        "only published strategies are served (simulate a draft instead)"
     )
-    if published is None:
-        raise NotFound(
-            f"strategy {row.name!r} ({row.id}) has no published version; "
-            "only published strategies are served (simulate a draft instead)"
-        )
-    return published  # type: ignore[no-any-return]
 
 
 def _parent(info: DefinitionInfo) -> Any | None:
