@@ -61,6 +61,7 @@ def _diagnostic_summary(diagnostics: list[dict[str, Any]]) -> str:
         return ""
     first = diagnostics[0]
     # Text: file:line:col, what an editor jumps to; JSON: pointer, else node id.
+    where: Any
     if "line" in first:
         where = f"{first.get('filename') or 'line'}:{first['line']}:{first.get('column', 1)}"
     else:

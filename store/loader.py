@@ -23,7 +23,16 @@ from dataclasses import dataclass
 from functools import cache as cache_query
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, and_, bindparam, join, outerjoin, select
+from sqlalchemy import (
+    Connection,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    join,
+    outerjoin,
+    select,
+)
 
 from store import cache, compiler
 from store.db import Database
@@ -234,6 +243,7 @@ def _load_query(with_realm: bool, published_only: bool) -> Select[Any]:
     ``fv``: constructing a statement costs more than running it."""
     table = StrategyDefinition.__table__
     asked = table.alias("asked")
+    source: FromClause
     if published_only:
         # Whatever version the id names, the family's published one runs.
         served = table.alias("served")

@@ -179,14 +179,16 @@ def parse(model: type[M], payload: M | dict[str, Any]) -> M:
     try:
         return model.model_validate(payload)
     except ValidationError as exc:
-        raise InvalidPayload(_one_line(model.__name__, exc), exc.errors()) from exc
+        raise InvalidPayload(
+            _one_line(model.__name__, exc), [dict(e) for e in exc.errors()]
+        ) from exc
 
 
 def realm(value: object) -> str:
     try:
         return _REALM.validate_python(value)
     except ValidationError as exc:
-        raise InvalidPayload(_one_line("realmId", exc), exc.errors()) from exc
+        raise InvalidPayload(_one_line("realmId", exc), [dict(e) for e in exc.errors()]) from exc
 
 
 def _one_line(what: str, exc: ValidationError) -> str:

@@ -19,6 +19,7 @@ not compile; the image goes to the bytecode cache in the same transaction.
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -188,7 +189,7 @@ class StrategyService:
         with self.db.reading() as session:
             return [StrategyRead.model_validate(row) for row in session.scalars(query)]
 
-    def versions(self, realm_id: str, name: str) -> list[StrategyRead]:
+    def versions(self, realm_id: str, name: str) -> builtins.list[StrategyRead]:
         """Every version of a family, newest first."""
         realm = schemas.realm(realm_id)
         query = _family(realm, name).order_by(StrategyDefinition.version.desc())
@@ -265,7 +266,7 @@ def _status(value: str) -> str:
         raise InvalidPayload(f"invalid status {value!r} (one of {known})") from None
 
 
-def _family(realm: str, name: str) -> Select[tuple[StrategyDefinition]]:
+def _family(realm: str, name: str) -> Select[StrategyDefinition]:
     return select(StrategyDefinition).where(
         StrategyDefinition.realmId == realm, StrategyDefinition.name == name
     )

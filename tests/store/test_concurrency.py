@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -62,7 +63,7 @@ def test_concurrent_publishes_leave_one_published_row(
     ]
     before = _rows(db)
 
-    outcomes = _race([lambda d=d: service.publish(REALM, d) for d in drafts])
+    outcomes = _race([partial(service.publish, REALM, d) for d in drafts])
 
     unexpected = [e for e in outcomes if e is not None and not isinstance(e, Conflict)]
     assert unexpected == []
@@ -115,7 +116,7 @@ def test_the_index_alone_stops_concurrent_raw_publishes(
                 .values(status="PUBLISHED")
             )
 
-    outcomes = _race([lambda r=r: force_publish(r) for r in ids])
+    outcomes = _race([partial(force_publish, r) for r in ids])
     assert sum(1 for e in outcomes if e is None) == 1
     assert all(isinstance(e, Conflict) for e in outcomes if e is not None)
     statuses = [status for status, *_ in _rows(db).values()]
