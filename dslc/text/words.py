@@ -38,8 +38,9 @@ SECTION_HEADERS: dict[str, str] = {
 
 def quote_string(value: str) -> str:
     """A string literal: JSON escapes, so the text reads back to the same
-    string. Control characters, DEL and lone surrogates are escaped (a file
-    must stay valid UTF-8); every other character is written as itself."""
+    string. Control characters and line separators are escaped (a string
+    stays on its line in every editor), lone surrogates too (a file must be
+    valid UTF-8); every other character is written as itself."""
     out = ['"']
     for ch in value:
         code = ord(ch)
@@ -53,7 +54,9 @@ def quote_string(value: str) -> str:
             out.append("\\t")
         elif ch == "\r":
             out.append("\\r")
-        elif code < 0x20 or code == 0x7F or 0xD800 <= code <= 0xDFFF:
+        elif code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or (
+            0xD800 <= code <= 0xDFFF
+        ):
             out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
