@@ -13,6 +13,11 @@ Done once, at load time:
   (expr-lang's specialised opcodes, justified by benchmarks/bench_vm.py).
   A sequence is fused only when no jump lands inside it, and a fused
   instruction takes the node id of the instruction in it that can fail;
+- arithmetic over two fields is pure within an event (fields are fetched
+  once and never change), so each distinct ``field op field`` gets a memo
+  slot after the field slots: its first evaluation computes and stores the
+  value (or fails, ending the run, with that node's id), later ones read it.
+  This is what lets ``new - last`` appear in four rules at the cost of one;
 - every bound instruction that starts a straight-line run knows its length
   in original instructions (``runs``), so steps are counted exactly, at
   branches only.
@@ -70,10 +75,11 @@ def run_lengths(instrs: tuple[Instr, ...]) -> list[int]:
 
 def bind(
     instrs: tuple[Instr, ...], image: Image, node_ids: list[str | None]
-) -> tuple[list[Bound], list[str | None], list[int], list[int]]:
+) -> tuple[list[Bound], list[str | None], list[int], list[int], int]:
     """Returns the bound code, the node id of each bound instruction, the
     map from original to bound instruction index (-1 inside a fused
-    sequence), and the run length at each bound instruction."""
+    sequence), the run length at each bound instruction, and the number of
+    memo slots (which follow the field slots)."""
     index_of = {ins.offset: i for i, ins in enumerate(instrs)}
     index_of[len(image.code)] = len(instrs)
     runs = run_lengths(instrs)
@@ -102,16 +108,22 @@ def bind(
     bound_runs = [runs[first] for first, _count, _recipe in plan]
     code: list[Bound] = []
     bound_nodes: list[str | None] = []
+    memos: dict[tuple[object, ...], int] = {}
+    n_fields = len(image.fields)
     for first, count, recipe in plan:
         last = first + count - 1
         ins = instrs[last]
         if recipe:
-            code.append(_emit_fused(recipe, ins, index_of, new_index))
+            memo = -1
+            if recipe[0] in (CJ_AK, AR_FF):
+                key = recipe[1][:3] if recipe[0] == CJ_AK else recipe[1:4]  # type: ignore[index]
+                memo = memos.setdefault(key, n_fields + len(memos))
+            code.append(_emit_fused(recipe, ins, index_of, new_index, memo))
         else:
             code.append(_emit_plain(ins, image, index_of, new_index))
         failing = [node_ids[j] for j in range(first, last + 1) if node_ids[j] is not None]
         bound_nodes.append(failing[-1] if failing else None)
-    return code, bound_nodes, new_index, bound_runs
+    return code, bound_nodes, new_index, bound_runs, len(memos)
 
 
 def _match(
@@ -176,15 +188,20 @@ def _destinations(
 
 
 def _emit_fused(
-    recipe: tuple[object, ...], ins: Instr, index_of: dict[int, int], new_index: list[int]
+    recipe: tuple[object, ...],
+    ins: Instr,
+    index_of: dict[int, int],
+    new_index: list[int],
+    memo: int,
 ) -> Bound:
     kind = recipe[0]
     if kind == AR_FF:
-        return (AR_FF, recipe[1], recipe[2], recipe[3], None, None, None)
+        return (AR_FF, recipe[1], recipe[2], recipe[3], memo, None, None)
     if kind == ASSIGN_K:
         return (ASSIGN_K, recipe[1], recipe[2], None, None, None, None)
     if_true, if_false = _destinations(ins, index_of, new_index)
-    return (int(kind), recipe[1], recipe[2], ins.args[0], if_true, if_false, None)  # type: ignore[call-overload]
+    extra = memo if kind == CJ_AK else None
+    return (int(kind), recipe[1], recipe[2], ins.args[0], if_true, if_false, extra)  # type: ignore[call-overload]
 
 
 def _emit_plain(

@@ -56,10 +56,17 @@ class FieldCache:
 
     __slots__ = ("extra", "get_source", "index", "paths", "slots")
 
-    def __init__(self, paths: tuple[str, ...], index: dict[str, int], source: object) -> None:
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        index: dict[str, int],
+        source: object,
+        slots: list[object] | None = None,
+    ) -> None:
         self.paths = paths
         self.index = index
-        self.slots: list[object] = [MISSING] * len(paths)
+        # The program's field slots (and the memo slots bound after them).
+        self.slots: list[object] = slots if slots is not None else [MISSING] * len(paths)
         self.extra: dict[str, object] = {}
         self.get_source = getter_of(source)
 

@@ -196,11 +196,7 @@ def execute(
     code = program.code
     runs = program.runs
     paths = program.fields
-    push = stack.append
-    pop = stack.pop
     missing = MISSING
-    imax = INT64_MAX
-    imin = INT64_MIN
     try:
         while True:
             op, a, b, c, d, e, f = code[pc]
@@ -213,27 +209,33 @@ def execute(
                         if x is missing:
                             x = slots[a] = get(paths[a])
                         y = b
-                    elif op == 0x86:  # CJ_AK: (field op field) vs constant
-                        sa, sb, aop, anode = a
-                        x = slots[sa]
+                    elif op == 0x86:  # CJ_AK: (field op field) vs constant, memoised in slot f
+                        x = slots[f]
                         if x is missing:
-                            x = slots[sa] = get(paths[sa])
-                        y = slots[sb]
-                        if y is missing:
-                            y = slots[sb] = get(paths[sb])
-                        tx = type(x)
-                        ty = type(y)
-                        if (tx is int or tx is float) and (ty is int or ty is float):
-                            r = x - y if aop == 0x11 else (x + y if aop == 0x10 else x * y)
-                            if (r - r != 0.0) if type(r) is float else (r > imax or r < imin):
-                                r = _arith_at(aop, x, y, anode)  # raises out of range
-                            x = r
-                        else:
-                            x = _arith_at(aop, x, y, anode)
+                            sa, sb, aop, anode = a
+                            x = slots[sa]
+                            if x is missing:
+                                x = slots[sa] = get(paths[sa])
+                            y = slots[sb]
+                            if y is missing:
+                                y = slots[sb] = get(paths[sb])
+                            tx = type(x)
+                            ty = type(y)
+                            if (tx is int or tx is float) and (ty is int or ty is float):
+                                r = x - y if aop == 0x11 else (x + y if aop == 0x10 else x * y)
+                                if (
+                                    (r - r != 0.0)
+                                    if type(r) is float
+                                    else not -0x8000000000000000 <= r <= 0x7FFFFFFFFFFFFFFF  # int64
+                                ):
+                                    r = _arith_at(aop, x, y, anode)  # raises out of range
+                            else:
+                                r = _arith_at(aop, x, y, anode)
+                            x = slots[f] = r
                         y = b
                     elif op == 0x83:  # CJ_SK: stack vs constant
                         y = b
-                        x = pop()
+                        x = stack.pop()
                     elif op == 0x82:  # CJ_FF: field vs field
                         x = slots[a]
                         if x is missing:
@@ -245,13 +247,13 @@ def execute(
                         x = data.get(a)
                         y = b
                     elif op == 0x80:  # CJ_SS: stack vs stack
-                        y = pop()
-                        x = pop()
+                        y = stack.pop()
+                        x = stack.pop()
                     else:  # CJ_SF: stack vs field (fetched before the pop, for resumption)
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
-                        x = pop()
+                        x = stack.pop()
                     if c == 2:
                         r = x == y
                     elif c == 3:
@@ -278,22 +280,29 @@ def execute(
                     steps += runs[pc]
                     if steps > limit:
                         raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
-                elif op == 0x90:  # AR_FF: field (+|-|*) field
-                    x = slots[a]
-                    if x is missing:
-                        x = slots[a] = get(paths[a])
-                    y = slots[b]
-                    if y is missing:
-                        y = slots[b] = get(paths[b])
-                    tx = type(x)
-                    ty = type(y)
-                    if (tx is int or tx is float) and (ty is int or ty is float):
-                        r = x - y if c == 0x11 else (x + y if c == 0x10 else x * y)
-                        if (r - r != 0.0) if type(r) is float else (r > imax or r < imin):
-                            r = arith(c, x, y)  # raises out of range
-                        push(r)
-                    else:
-                        push(arith(c, x, y))
+                elif op == 0x90:  # AR_FF: field (+|-|*) field, memoised in slot d
+                    r = slots[d]
+                    if r is missing:
+                        x = slots[a]
+                        if x is missing:
+                            x = slots[a] = get(paths[a])
+                        y = slots[b]
+                        if y is missing:
+                            y = slots[b] = get(paths[b])
+                        tx = type(x)
+                        ty = type(y)
+                        if (tx is int or tx is float) and (ty is int or ty is float):
+                            r = x - y if c == 0x11 else (x + y if c == 0x10 else x * y)
+                            if (
+                                (r - r != 0.0)
+                                if type(r) is float
+                                else not -0x8000000000000000 <= r <= 0x7FFFFFFFFFFFFFFF  # int64
+                            ):
+                                r = arith(c, x, y)  # raises out of range
+                        else:
+                            r = arith(c, x, y)
+                        slots[d] = r
+                    stack.append(r)
                 else:  # ASSIGN_K: a constant number of points (checked at bind time)
                     st.points = a
                     st.case_name = b
@@ -303,20 +312,20 @@ def execute(
                 x = slots[a]
                 if x is missing:
                     x = slots[a] = get(paths[a])
-                push(x)
+                stack.append(x)
             elif op == 0x01:  # CONST
-                push(a)
+                stack.append(a)
             elif op == 0x03:  # DATA
-                push(data.get(a))
+                stack.append(data.get(a))
             elif op == 0x32:  # JUMP_IF_TRUE (both senses bind to it, with both destinations)
-                pc = a if pop() else b
+                pc = a if stack.pop() else b
                 steps += runs[pc]
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x46:  # HALT
                 return -1, steps
             elif op == 0x40:  # ASSIGN_POINTS
-                x = pop()
+                x = stack.pop()
                 tx = type(x)
                 if tx is not int and tx is not float:
                     raise Fault(
@@ -332,7 +341,7 @@ def execute(
                 if steps > limit:
                     raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x41:  # SET_CALLBACK
-                st.callback_data[a] = pop()
+                st.callback_data[a] = stack.pop()
             else:
                 _slow(op, a, st, stack, parent)
                 if op == 0x43:  # VETO

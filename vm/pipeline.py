@@ -119,7 +119,7 @@ async def score_async(
     budget: int | None = None,
 ) -> Score:
     """``score`` with an asynchronous field source (never blocks the loop)."""
-    cache = FieldCache(program.fields, program.field_index, None)
+    cache = new_cache(program, None)
     event = data or {}
     builtin = _builtin(parent)
     if builtin is None:

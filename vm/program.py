@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from vm.bind import Bound, bind
 from vm.errors import VerifyError
+from vm.host import MISSING
 from vm.image import Scalar, decode
 from vm.opcodes import PARENT_ATTRS, PHASES, Op
 from vm.verify import VerifiedImage, verify
@@ -23,6 +24,7 @@ class Program:
 
     __slots__ = (
         "code",
+        "empty_slots",
         "field_index",
         "fields",
         "has_post",
@@ -51,10 +53,12 @@ class Program:
         instrs = verified.instructions
         by_offset = dict(image.node_table)
         original_nodes = [by_offset.get(ins.offset) for ins in instrs]
-        code, nodes, new_index, runs = bind(instrs, image, original_nodes)
+        code, nodes, new_index, runs, n_memos = bind(instrs, image, original_nodes)
         self.code: list[Bound] = code
         self.node_ids: list[str | None] = nodes
         self.runs: list[int] = runs
+        # field slots, then memo slots (vm.bind)
+        self.empty_slots: list[object] = [MISSING] * (len(image.fields) + n_memos)
         index_of = {ins.offset: i for i, ins in enumerate(instrs)}
         self.phases: dict[str, PhaseCode] = {}
         for phase in PHASES:

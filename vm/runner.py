@@ -31,7 +31,9 @@ def _start(
 ) -> tuple[RunResult, int]:
     """The initial result state and the step limit of a phase."""
     st = RunResult()
-    if phase == "pre":
+    if phase == "full":
+        pass
+    elif phase == "pre":
         st.working_data = dict(data)
     elif phase == "post":
         st.points = float(parent.get("points") or 0)  # type: ignore[arg-type]
@@ -39,14 +41,12 @@ def _start(
         st.callback_data = dict(parent.get("callback_data") or {})  # type: ignore[call-overload]
         st.matched = True
     if budget is None:
-        limit = code.max_steps
-    elif budget < 0:
+        return st, code.max_steps
+    if budget < 0:
         raise ValueError("budget must be a non-negative number of steps")
-    else:
-        limit = budget
-    if code.first_run > limit:
+    if code.first_run > budget:
         raise ExecutionError(E.LIMIT_EXCEEDED, None, "step budget exceeded")
-    return st, limit
+    return st, budget
 
 
 def run_phase(
@@ -125,7 +125,7 @@ async def fetch_async(source: object, path: str) -> object:
 
 
 def new_cache(program: Program, fields: object) -> FieldCache:
-    return FieldCache(program.fields, program.field_index, fields)
+    return FieldCache(program.fields, program.field_index, fields, program.empty_slots.copy())
 
 
 def run(
@@ -139,9 +139,37 @@ def run(
     """Run one phase. ``fields`` is a mapping or an object with get(path);
     ``parent`` ({"points", "case_name", "callback_data"}) is read in post.
     Raises vm.ExecutionError on a runtime failure."""
-    return run_phase(
-        program, phase, new_cache(program, fields), data or _EMPTY, parent or _EMPTY, budget
-    )
+    # The hot path: no cache object and no helper calls besides the loop.
+    code = program.phases.get(phase)
+    if code is None:
+        code = _phase(program, phase)  # raises the ValueError naming the phases
+    if data is None:
+        data = _EMPTY
+    if parent is None:
+        parent = _EMPTY
+    if phase == "full" and budget is None:
+        st = RunResult()
+        limit = code.max_steps
+    else:
+        st, limit = _start(phase, code, data, parent, budget)
+    if fields is None:
+        get = _null_get
+    else:
+        try:
+            get = fields.get  # type: ignore[attr-defined]
+        except AttributeError:
+            raise TypeError(
+                f"fields must be a mapping or an object with get(path), not {type(fields).__name__}"
+            ) from None
+    slots = program.empty_slots.copy()
+    execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
+    if not st.matched:
+        st.points = 0
+    return st
+
+
+def _null_get(_path: str) -> object:
+    return None
 
 
 async def run_async(
@@ -154,7 +182,7 @@ async def run_async(
 ) -> RunResult:
     """``run`` for an asynchronous field source: each field the run needs is
     awaited (once), so the event loop is never blocked on the host."""
-    cache = FieldCache(program.fields, program.field_index, None)
+    cache = new_cache(program, None)
     return await run_phase_async(
         program, phase, cache, fields, data or _EMPTY, parent or _EMPTY, budget
     )
