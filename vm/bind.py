@@ -175,9 +175,7 @@ def _match(
     return None
 
 
-def _destinations(
-    ins: Instr, index_of: dict[int, int], new_index: list[int]
-) -> tuple[int, int]:
+def _destinations(ins: Instr, index_of: dict[int, int], new_index: list[int]) -> tuple[int, int]:
     """(bound index where control goes when the branch condition holds,
     bound index where it goes otherwise)."""
     target = new_index[index_of[ins.args[-1]]]
@@ -204,9 +202,7 @@ def _emit_fused(
     return (int(kind), recipe[1], recipe[2], ins.args[0], if_true, if_false, extra)  # type: ignore[call-overload]
 
 
-def _emit_plain(
-    ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int]
-) -> Bound:
+def _emit_plain(ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int]) -> Bound:
     op = ins.op
     if op in (Op.CONST, Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO):
         return (int(op), image.constants[ins.args[0]], None, None, None, None, None)

@@ -157,22 +157,45 @@ def _const_key(value: Scalar) -> tuple[str, str]:
 # -- decoding ----------------------------------------------------------------
 
 
+_STRUCTS: dict[str, struct.Struct] = {}
+
+
+def _struct(fmt: str) -> struct.Struct:
+    s = _STRUCTS.get(fmt)
+    if s is None:
+        s = _STRUCTS[fmt] = struct.Struct("<" + fmt)
+    return s
+
+
 class _Reader:
+    """A bounds-checked cursor over one section."""
+
+    __slots__ = ("data", "pos", "what")
+
     def __init__(self, data: bytes, what: str) -> None:
         self.data = data
         self.pos = 0
         self.what = what
 
     def take(self, n: int) -> bytes:
-        if n < 0 or self.pos + n > len(self.data):
+        pos = self.pos
+        if n < 0 or pos + n > len(self.data):
             raise VerifyError(f"truncated {self.what}")
-        out = self.data[self.pos : self.pos + n]
-        self.pos += n
-        return out
+        self.pos = pos + n
+        return self.data[pos : pos + n]
 
     def unpack(self, fmt: str) -> tuple[int, ...]:
-        s = struct.Struct("<" + fmt)
-        return s.unpack(self.take(s.size))
+        s = _struct(fmt)
+        pos = self.pos
+        if pos + s.size > len(self.data):
+            raise VerifyError(f"truncated {self.what}")
+        self.pos = pos + s.size
+        return s.unpack_from(self.data, pos)
+
+    def array(self, fmt: str, n: int) -> list[tuple[int, ...]]:
+        """``n`` fixed-size records at once (one C call, not n)."""
+        s = _struct(fmt)
+        return list(s.iter_unpack(self.take(n * s.size))) if n else []
 
     def u8(self) -> int:
         return self.take(1)[0]
@@ -233,23 +256,20 @@ def decode(data: bytes) -> Image:
 
     constants = _decode_constants(consts_r, string)
     n_fields = fields_r.count(fields_r.u16(), 4)
-    fields = tuple(string(fields_r.u32()) for _ in range(n_fields))
+    fields = tuple(string(i) for (i,) in fields_r.array("I", n_fields))
     fields_r.done()
-    entries = tuple((entries_r.u32(), entries_r.u32()) for _ in PHASES)
+    entries = tuple((start, end) for start, end in entries_r.array("II", len(PHASES)))
     entries_r.done()
     code = code_r.data
 
     n_pv = debug_r.count(debug_r.u16(), 6)
     pv_items: list[tuple[str, Scalar]] = []
-    for _ in range(n_pv):
-        key_i, const_i = debug_r.unpack("IH")
+    for key_i, const_i in debug_r.array("IH", n_pv):
         if const_i >= len(constants):
             raise VerifyError(f"parent variable constant {const_i} out of range")
         pv_items.append((string(key_i), constants[const_i]))
     n_nodes = debug_r.count(debug_r.u32(), 8)
-    node_table = tuple(
-        (off, string(sid)) for off, sid in (debug_r.unpack("II") for _ in range(n_nodes))
-    )
+    node_table = tuple((off, string(sid)) for off, sid in debug_r.array("II", n_nodes))
     debug_r.done()
     has_pv = bool(flags & FLAG_HAS_PARENT_VARIABLES)
     if pv_items and not has_pv:
@@ -273,12 +293,23 @@ _SECTION_NAMES = ("strings", "constants", "fields", "entries", "code", "debug")
 def _decode_strings(r: _Reader) -> list[str]:
     n = r.count(r.u32(), 4)
     out: list[str] = []
-    for _ in range(n):
-        raw = r.take(r.u32())
-        try:
-            out.append(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise VerifyError("strings: invalid UTF-8") from exc
+    data = r.data
+    size_of = _struct("I").unpack_from
+    pos = r.pos
+    end = len(data)
+    try:
+        for _ in range(n):
+            if pos + 4 > end:
+                raise VerifyError("truncated strings")
+            (length,) = size_of(data, pos)
+            pos += 4
+            if pos + length > end:
+                raise VerifyError("truncated strings")
+            out.append(data[pos : pos + length].decode("utf-8"))
+            pos += length
+    except UnicodeDecodeError as exc:
+        raise VerifyError("strings: invalid UTF-8") from exc
+    r.pos = pos
     r.done()
     return out
 

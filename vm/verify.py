@@ -73,8 +73,9 @@ def verify(image: Image) -> VerifiedImage:
             raise VerifyError(f"parent variable {key!r} does not start with 'variable_'")
 
     _check_node_table(image, boundaries)
+    rules = _OperandRules(image)
     sections = {
-        phase: _verify_section(image, instrs, index_of, phase, start, end)
+        phase: _verify_section(rules, instrs, index_of, phase, start, end)
         for phase, (start, end) in ranges
     }
     return VerifiedImage(image=image, instructions=tuple(instrs), sections=sections)
@@ -88,34 +89,36 @@ def _check_node_table(image: Image, boundaries: set[int]) -> None:
         previous = offset
 
 
-def _check_operands(image: Image, ins: Instr, end: int) -> None:
-    for kind, value in zip(ROWS[ins.op].operands, ins.args, strict=True):
-        if kind is Operand.CONST:
-            ok = value < len(image.constants)
-        elif kind is Operand.STR:
-            ok = value < len(image.constants) and isinstance(image.constants[value], str)
-        elif kind is Operand.FIELD:
-            ok = value < len(image.fields)
-        elif kind is Operand.TARGET:
-            if not (ins.offset < value < end):
+class _OperandRules:
+    """What each operand kind may index in this image: a valid index is one
+    in the kind's set (the string constants, for STR). Built once per image."""
+
+    def __init__(self, image: Image) -> None:
+        consts = range(len(image.constants))
+        self.valid: dict[Operand, range | frozenset[int]] = {
+            Operand.CONST: consts,
+            Operand.STR: frozenset(i for i in consts if isinstance(image.constants[i], str)),
+            Operand.FIELD: range(len(image.fields)),
+            Operand.PARENT_ATTR: range(len(PARENT_ATTRS)),
+            Operand.CMP: range(len(COMPARE_NAMES)),
+        }
+
+    def check(self, ins: Instr, end: int) -> None:
+        for kind, value in zip(ROWS[ins.op].operands, ins.args, strict=True):
+            if kind is Operand.TARGET:
+                if not ins.offset < value < end:
+                    raise VerifyError(
+                        f"{ins.op.name} target {value} is not forward within its section",
+                        ins.offset,
+                    )
+            elif value not in self.valid[kind]:
                 raise VerifyError(
-                    f"{ins.op.name} target {value} is not forward within its section", ins.offset
+                    f"{ins.op.name} operand {value} ({kind.name}) out of range", ins.offset
                 )
-            ok = True
-        elif kind is Operand.PARENT_ATTR:
-            ok = value < len(PARENT_ATTRS)
-        elif kind is Operand.CMP:
-            ok = value < len(COMPARE_NAMES)
-        else:  # pragma: no cover - the table only holds the kinds above
-            ok = False
-        if not ok:
-            raise VerifyError(
-                f"{ins.op.name} operand {value} ({kind.name}) out of range", ins.offset
-            )
 
 
 def _verify_section(
-    image: Image,
+    rules: _OperandRules,
     instrs: list[Instr],
     index_of: dict[int, int],
     phase: str,
@@ -144,7 +147,7 @@ def _verify_section(
         if not info.flags & allowed:
             raise VerifyError(f"{ins.op.name} is not allowed in phase {phase!r}", ins.offset)
         if info.operands:
-            _check_operands(image, ins, end)
+            rules.check(ins, end)
         depth = depth_at.get(ins.offset)
         if depth is None:
             continue  # unreachable: checked for operands, never executed
