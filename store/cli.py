@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from store import importer, migrate
+from store import compiler, importer, migrate
 from store.db import DEFAULT_URL, ENV_VAR, Database
 from store.errors import StoreError
 from store.loader import StrategyLoader
@@ -445,6 +445,82 @@ def import_command(
     click.echo(f"{len(outcomes)} imported, {len(failures)} failed")
     if failures:
         raise SystemExit(1)
+
+
+def _json_object(value: str | None, option: str) -> dict[str, Any]:
+    """A JSON object given inline or as ``@file.json``."""
+    if value is None:
+        return {}
+    try:
+        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+        parsed = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreCliError(f"{option}: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise StoreCliError(f"{option}: expected a JSON object")
+    return parsed
+
+
+@store_group.command("score")
+@click.argument("ref")
+@click.option("--fields", "fields_arg", metavar="JSON", help="Host fields (JSON object or @file).")
+@click.option(
+    "--data", "data_arg", metavar="JSON", help="The event payload (JSON object or @file)."
+)
+@click.option(
+    "--draft",
+    is_flag=True,
+    help="Run exactly the version REF names, whatever its status (simulation).",
+)
+@_options()
+@_errors_as_lines
+def score_command(
+    ref: str,
+    fields_arg: str | None,
+    data_arg: str | None,
+    draft: bool,
+    db_url: str | None,
+    realm: str,
+) -> None:
+    """Score one event with strategy REF through the engine's loader.
+
+    REF is what games and tasks store (``custom:<uuid>`` or a built-in id
+    such as ``default``), or a strategy NAME / NAME@N of the realm. The
+    engine runs the family's PUBLISHED version; --draft runs the named
+    version itself. Prints the result as JSON.
+    """
+    fields = _json_object(fields_arg, "--fields")
+    data = _json_object(data_arg, "--data")
+    with _database(db_url) as db:
+        loader = StrategyLoader(db, memo_size=0)
+        if _UUID.match(ref) and not ref.startswith("custom:"):
+            ref = f"custom:{ref}"
+        if not ref.startswith("custom:") and ref in compiler.builtin_registry() and not draft:
+            loaded = loader.load(ref)
+        else:
+            if not ref.startswith("custom:"):
+                ref = _resolve(StrategyService(db), realm, ref).strategy_ref
+            loaded = loader.simulate(realm, ref) if draft else loader.load(ref, realm_id=realm)
+    try:
+        result = loaded.score(fields=fields, data=data)
+    except Exception as exc:
+        code = getattr(exc, "code", None)
+        if code is None:
+            raise
+        node = getattr(exc, "node_id", None)
+        where = f" at node {node}" if node else ""
+        raise StoreCliError(f"runtime error[{code}]{where}: {getattr(exc, 'detail', exc)}") from exc
+    out: dict[str, Any] = {"strategy": loaded.ref}
+    if loaded.definition is not None:
+        out["name"] = loaded.definition.name
+        out["version"] = loaded.definition.version
+        out["status"] = loaded.definition.status
+    out.update(
+        points=result.points,
+        case_name=result.case_name,
+        callback_data=dict(result.callback_data),
+    )
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=repr))
 
 
 @store_group.command("build-cache")

@@ -57,7 +57,7 @@ def test_every_command_has_help() -> None:
     runner = CliRunner()
     assert set(store_group.commands) == {
         "init", "create", "update", "publish", "archive", "list", "versions",
-        "rollback", "show", "import", "build-cache",
+        "rollback", "show", "import", "build-cache", "score",
     }  # fmt: skip
     for name, command in store_group.commands.items():
         assert command.help, name
@@ -183,3 +183,24 @@ def test_import_reports_failures(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "expected a strategy record" in result.stderr
     assert "0 imported, 1 failed" in result.stdout
+
+
+def test_score_through_the_loader(cli: Any, tmp_path: Path) -> None:
+    _ok(cli("create", "Bonus", "--file", _program(tmp_path, 4)))
+    _fails(cli("score", "Bonus"), "no published version")
+    draft = _json(cli("score", "Bonus", "--draft"))
+    assert (draft["points"], draft["status"]) == (4, "DRAFT")
+    _ok(cli("publish", "Bonus"))
+    _ok(cli("update", "Bonus", "--file", _program(tmp_path, 9)))
+    # The engine runs the published version whatever version REF names ...
+    served = _json(cli("score", "Bonus@2"))
+    assert (served["points"], served["version"]) == (4, 1)
+    assert served["strategy"].startswith("custom:")
+    # ... and --draft runs the named one.
+    assert _json(cli("score", "Bonus@2", "--draft"))["points"] == 9
+    fields = tmp_path / "fields.json"
+    fields.write_text(json.dumps({"task.measurements_count": 1}), encoding="utf-8")
+    builtin = _json(cli("score", "default", "--fields", f"@{fields}"))
+    assert (builtin["points"], builtin["case_name"]) == (1, "BasicEngagement")
+    _fails(cli("score", "default", "--fields", "[1]"), "expected a JSON object")
+    _fails(cli("score", "default"), "DSL_COMPARE_TYPE_MISMATCH")
