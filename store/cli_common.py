@@ -1,0 +1,132 @@
+"""What every ``dslc store`` command shares: the ``--db``/``--realm``
+options, one-line errors, strategy references and small I/O helpers."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from store.db import DEFAULT_URL, ENV_VAR, Database
+from store.errors import StoreError
+from store.schemas import StrategyRead
+from store.service import StrategyService
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REALM_ENV = "DSLC_REALM"
+UUID_REF = re.compile(r"^(custom:)?[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$")
+NAME_AT_VERSION = re.compile(r"^(?P<name>.+)@(?P<version>[0-9]+)$")
+
+
+class StoreCliError(click.ClickException):
+    """One readable line on stderr, exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+def db_options(*, realm: bool = True) -> Callable[[F], F]:
+    def decorate(func: F) -> F:
+        func = click.option(
+            "--db",
+            "db_url",
+            envvar=ENV_VAR,
+            metavar="URL",
+            help=f"Database URL (env {ENV_VAR}; default {DEFAULT_URL}), e.g. "
+            "postgresql+psycopg://user@host/db.",
+        )(func)
+        if realm:
+            func = click.option(
+                "--realm",
+                envvar=REALM_ENV,
+                default="default",
+                show_default=True,
+                help=f"Realm (tenant) the strategies belong to (env {REALM_ENV}).",
+            )(func)
+        return func
+
+    return decorate
+
+
+def errors_as_lines(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StoreError as exc:
+            raise StoreCliError(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise StoreCliError(f"database error: {first_line(exc)}") from exc
+        except OSError as exc:
+            raise StoreCliError(f"{exc.filename or 'file'}: {exc.strerror or exc}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def open_database(db_url: str | None) -> Iterator[Database]:
+    db = Database(db_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def console() -> Console:
+    # Created per call: click's test runner swaps stdout between invocations.
+    return Console(soft_wrap=True, highlight=False)
+
+
+def resolve_ref(service: StrategyService, realm: str, ref: str) -> StrategyRead:
+    if UUID_REF.match(ref):
+        return service.get(realm, ref)
+    match = NAME_AT_VERSION.match(ref)
+    if match:
+        return service.find(realm, match["name"], int(match["version"]))
+    return service.find(realm, ref)
+
+
+def summary(row: StrategyRead) -> str:
+    return f"{row.name!r} version {row.version} ({row.status.value}) {row.strategy_ref}"
+
+
+def program_from_file(path: Path) -> dict[str, Any]:
+    """``astJson`` from a .json file, ``sourceText`` from anything else."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() != ".json":
+        return {"sourceText": text}
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StoreCliError(f"{path} is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise StoreCliError(f"{path}: expected a program object")
+    return {"astJson": document}
+
+
+def json_object(value: str | None, option: str) -> dict[str, Any]:
+    """A JSON object given inline or as ``@file.json``."""
+    if value is None:
+        return {}
+    try:
+        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
+        parsed = json.loads(text)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise StoreCliError(f"{option}: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise StoreCliError(f"{option}: expected a JSON object")
+    return parsed
