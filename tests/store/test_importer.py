@@ -20,14 +20,19 @@ TEMPLATES = SHARED / "templates"
 REALM = "imports"
 
 
-@pytest.fixture(scope="module")
-def templates() -> list[Path]:
+def require_templates() -> list[Path]:
+    """The shared template files; skip without them (fail when CI requires them)."""
     files = sorted(TEMPLATES.glob("*.json")) if TEMPLATES.is_dir() else []
     if not files:
         if os.environ.get("DSLC_REQUIRE_SHARED") == "1":
             pytest.fail(f"no templates under {TEMPLATES} (DSLC_REQUIRE_SHARED=1)")
         pytest.skip(f"shared templates not found at {TEMPLATES}")
     return files
+
+
+@pytest.fixture(scope="module")
+def templates() -> list[Path]:
+    return require_templates()
 
 
 def _expected(path: Path) -> dict[str, Any]:
