@@ -94,6 +94,13 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(**{_BEGIN_MODE: "DEFERRED"})
         self._reader = sessionmaker(self._read_engine, expire_on_commit=False)
+        # Hot-path reads are single statements: on Postgres, autocommit spares
+        # the BEGIN and ROLLBACK round trips around each one.
+        self._hot_engine = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.backend == "postgresql"
+            else self._read_engine
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -109,8 +116,9 @@ class Database:
 
     @contextmanager
     def read_connection(self) -> Iterator[Connection]:
-        """A Core connection for reads on hot paths (no ORM session to set up)."""
-        with _translated(), self._read_engine.connect() as conn:
+        """A Core connection for reads on hot paths (no ORM session to set up).
+        Each statement sees its own snapshot: use it for single-query reads."""
+        with _translated(), self._hot_engine.connect() as conn:
             yield conn
 
     def dispose(self) -> None:
