@@ -194,8 +194,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
                 self._error(
                     codes.TEXT_BAD_NUMBER,
                     f"the number {text} is too large",
-                    token.start_pos,
-                    token.end_pos,
+                    *_token_span(token),
                     hint="numbers must fit a 64-bit float (about 1.8e308)",
                 )
                 return 0.0
@@ -206,8 +205,7 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
             self._error(
                 codes.TEXT_BAD_NUMBER,
                 f"the number has too many digits ({len(text)})",
-                token.start_pos,
-                token.end_pos,
+                *_token_span(token),
             )
             return 0
         return -number if negative else number
@@ -301,12 +299,10 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
     def comparison(self, meta: Meta, children: list[Any]) -> Piece:
         left, op, right = children[0], children[1], children[2]
         if len(children) > 3:
-            extra = children[3]
             self._error(
                 codes.TEXT_CHAINED_COMPARISON,
                 "comparisons cannot be chained",
-                extra.start_pos,
-                extra.end_pos,
+                *_token_span(children[3]),
                 hint="compare two values at a time and join them with 'and', "
                 "for example: 1 < x and x < 5",
             )
@@ -441,6 +437,12 @@ class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
 
 def _span(meta: Meta) -> tuple[int, int]:
     return meta.start_pos, meta.end_pos
+
+
+def _token_span(token: Token) -> tuple[int, int]:
+    # Tokens from the lexer always have positions; lark types them optional.
+    start = token.start_pos or 0
+    return start, token.end_pos if token.end_pos is not None else start
 
 
 class _Assembler:

@@ -82,8 +82,9 @@ def _reword_one(diag: Diagnostic, index: dict[tuple[int, int], tuple[Node, str]]
     found = index.get((diag.start, diag.end))
     if diag.code == codes.STATEMENT_NOT_ALLOWED and found is not None:
         node, section = found
-        word = STATEMENT_WORDS.get(str(node.type), str(node.type))
-        allowed = [SECTION_WORDS[s] for s in _SECTION_ORDER if s in STATEMENT_SECTIONS[node.type]]
+        kind = str(getattr(node, "type", ""))
+        word = STATEMENT_WORDS.get(kind, kind)
+        allowed = [SECTION_WORDS[s] for s in _SECTION_ORDER if s in STATEMENT_SECTIONS[kind]]
         return dataclasses.replace(
             diag,
             message=f"'{word}' cannot be used in {SECTION_WORDS[section]}",

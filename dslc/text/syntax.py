@@ -137,7 +137,7 @@ def _describe(exc: UnexpectedInput, source: str, filename: str | None) -> tuple[
     if isinstance(exc, UnexpectedToken):
         return _unexpected_token(exc, source, filename)
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         return _unexpected_character(source, pos, filename), pos + 1
     pos = getattr(exc, "pos_in_stream", None) or 0
     diag = Diagnostic(codes.TEXT_SYNTAX, str(exc), start=pos, end=pos + 1, filename=filename)

@@ -54,8 +54,11 @@ def quote_string(value: str) -> str:
             out.append("\\t")
         elif ch == "\r":
             out.append("\\r")
-        elif code < 0x20 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029) or (
-            0xD800 <= code <= 0xDFFF
+        elif (
+            code < 0x20
+            or 0x7F <= code <= 0x9F
+            or code in (0x2028, 0x2029)
+            or (0xD800 <= code <= 0xDFFF)
         ):
             out.append(f"\\u{code:04x}")
         else:
