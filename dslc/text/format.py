@@ -12,6 +12,7 @@ def format_text(source: str, filename: str | None = "<input>") -> str:
     """``source`` in canonical layout. Raises CompileError when it does not
     parse (a program with semantic errors, such as an unknown field, is
     still formatted)."""
+    source = source.removeprefix("\ufeff")  # a byte order mark is not kept
     built, diags = parse_built(source, filename)
     if built is None:
         raise CompileError(diags, source)

@@ -29,7 +29,7 @@ _PARENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[()]')
 
 # A line starting with one of these begins a new top-level item: the place
 # to resume after a syntax error.
-_RESYNC = re.compile(r"^[ \t]*(rule|strategy|extends|parent|otherwise|before|after)\b", re.M)
+_RESYNC = re.compile(r"^[ \t]*(rule|strategy|extends|parent|otherwise|before|after)(?![\w.])", re.M)
 
 _VALUE_START = frozenset(
     {"WORD", "NUMBER", "STRING", "_TRUE", "_FALSE", "_NULL", "_LPAR", "MINUS", "NOT"}
@@ -74,6 +74,9 @@ def parse_tree(source: str, filename: str | None = None) -> ParsedTree:
                 )
             ],
         )
+    if source.startswith("\ufeff"):
+        # A byte order mark some editors write: a space keeps the offsets.
+        source = " " + source[1:]
     too_deep = _paren_depth_error(source, filename)
     if too_deep is not None:
         return ParsedTree(None, [too_deep])

@@ -189,3 +189,10 @@ def test_semantic_errors_do_not_stop_the_formatter() -> None:
     assert format_text('rule r when user.avg_tme>1 then veto as "V"') == (
         'rule r\n    when user.avg_tme > 1 then\n        veto as "V"\n'
     )
+
+
+def test_windows_line_endings_and_a_byte_order_mark() -> None:
+    source = "\ufeff# note\r\nrule r\r\n    when data.x > 1 then  # why\r\n        stop\r\n"
+    assert format_text(source) == (
+        "# note\nrule r\n    when data.x > 1 then  # why\n        stop\n"
+    )
