@@ -345,3 +345,20 @@ def test_comments_and_layout_do_not_matter() -> None:
 def test_a_hash_inside_a_string_is_not_a_comment() -> None:
     lit = value('"#1"')
     assert isinstance(lit, Literal) and lit.value == "#1"
+
+
+def test_the_grammar_is_lalr_without_conflicts(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from lark import Lark, logger
+
+    from dslc.text.grammar import grammar_text
+
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="lark"):
+            Lark(grammar_text(), parser="lalr", debug=True)
+    finally:
+        logger.setLevel(level)
+    assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]
