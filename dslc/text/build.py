@@ -559,13 +559,16 @@ class _Assembler:
                 hint="put them under 'before parent' or 'after parent', or remove 'extends'",
             )
         if not extends:
-            for kind in ("before", "after"):
+            for kind, what in (
+                ("variables", "parent variables apply"),
+                ("before", "rules under 'before parent' run"),
+                ("after", "rules under 'after parent' run"),
+            ):
                 span = self.seen.get(kind)
                 if span is not None:
                     self.bag.warning(
                         codes.TEXT_SECTION_UNUSED,
-                        f"rules under '{kind} parent' run only in a strategy that "
-                        "extends a built-in",
+                        f"{what} only in a strategy that extends a built-in",
                         loc=_span_loc(*span),
                         hint="add 'extends default' (or another built-in) at the top",
                     )

@@ -50,6 +50,15 @@ _TERMINAL_WORDS = {
 }
 _STRING_ESCAPES = '"\\/bfnrt'
 _STATEMENT_WORDS = frozenset({"award", "set", "veto", "stop"})
+# Words from other languages a designer may reach for.
+_FOREIGN_WORDS = {
+    "if": "a rule starts its condition with 'when'; more conditions use 'else when'",
+    "elif": "write 'else when'",
+    "elseif": "write 'else when'",
+    "end": "a rule needs no 'end': it ends where the next rule or section starts",
+    "return": "write 'stop'",
+    "default": "the statement that runs when no rule awarded points starts with 'otherwise'",
+}
 
 
 @dataclass(slots=True)
@@ -246,7 +255,7 @@ def describe_expected(names: set[str], *, condition: bool = False) -> str:
         names -= _STATEMENTS
     item = None
     if {"_RULE", "_BEFORE", "_AFTER"} <= names:
-        item = "a new rule or section"
+        item = "a rule, a section header"
         names -= _ITEMS
     end = "the end of the file" if "$END" in names else None
     names.discard("$END")
@@ -286,6 +295,8 @@ def _hint(token: Token, expected: set[str], previous: str | None) -> str | None:
     value = str(token)
     if token.type == "_ASSIGN" and "COMPARE_OP" in expected:
         return "to compare two values write '=='"
+    if token.type == "WORD" and value in _FOREIGN_WORDS:
+        return _FOREIGN_WORDS[value]
     if "_THEN" in expected and value in _STATEMENT_WORDS:
         return "write 'then' between the condition and the statements"
     if value == "points" and "NUMBER" in expected:

@@ -149,6 +149,8 @@ def test_section_warnings() -> None:
     assert diags == [(codes.TEXT_SECTION_UNUSED, 2, 1)]
     diags = parse_diagnostics("rule r when true then stop\nafter parent\n")
     assert diags == [(codes.TEXT_SECTION_UNUSED, 2, 1)]
+    diags = parse_diagnostics("parent variables\n    variable_a = 1\n")
+    assert diags == [(codes.TEXT_SECTION_UNUSED, 1, 1)]
     # Warnings do not stop compilation.
     compile_text("extends default\notherwise stop\n")
 
@@ -346,3 +348,19 @@ def test_json_that_is_not_a_program_does_not_convert() -> None:
 def test_where_reports_code_line_and_column() -> None:
     _, diags = parse_text("\n\n  rule r when x = 1 then stop", "t.strat")
     assert where(diags[0], "\n\n  rule r when x = 1 then stop") == (codes.TEXT_SYNTAX, 3, 17)
+
+
+@pytest.mark.parametrize(
+    ("source", "hint"),
+    [
+        ("rule r when x then stop\nelse if y then stop", "'else when'"),
+        ("rule r when x then stop\nend", "needs no 'end'"),
+        ("rule r when x then return", "write 'stop'"),
+        ('default award 1 points as "x"', "'otherwise'"),
+        ("rule r when x then stop\nbefor parent", "did you mean 'before'?"),
+    ],
+)
+def test_words_from_other_languages_get_a_hint(source: str, hint: str) -> None:
+    _, diags = parse_text(source, "t.strat")
+    assert diags[0].code == codes.TEXT_SYNTAX
+    assert diags[0].hint is not None and hint in diags[0].hint
