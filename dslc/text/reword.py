@@ -48,6 +48,8 @@ def reword(
 ) -> list[Diagnostic]:
     """``diags`` in text words. With the ``outline`` of the parse, a bad
     parent variable key points at its own line."""
+    if not diags:
+        return diags
     index = _index(program)
     out = [_reword_one(d, index) for d in diags]
     return out if outline is None else _locate_variable_keys(out, program, outline)
