@@ -20,15 +20,31 @@ __all__ = [
     "Severity",
     "compile_json",
     "compile_text",
+    "format_text",
     "json_to_text",
+    "parse_header",
+    "parse_text",
+    "program_to_text",
     "text_to_json",
 ]
+
+_TEXT_API = frozenset(
+    {
+        "compile_text",
+        "format_text",
+        "json_to_text",
+        "parse_header",
+        "parse_text",
+        "program_to_text",
+        "text_to_json",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
     # The text front end (lark) loads only when a text API is first used, so
     # an engine compiling JSON does not pay for the grammar.
-    if name in ("compile_text", "json_to_text", "text_to_json"):
+    if name in _TEXT_API:
         from dslc import text
 
         return getattr(text, name)

@@ -104,21 +104,8 @@ def compile_file(src: SourceFile) -> Compiled:
 
 
 def _compile_text(src: SourceFile) -> Compiled:
-    from dslc.text.parse import parse_text
-    from dslc.text.reword import reword
-    from dslc.validate import validate
+    # lark loads only when a text file is compiled
+    from dslc.text.compile import compile_text_stages
 
     assert src.text is not None
-    program, diags = parse_text(src.text, src.path)
-    if program is None:
-        raise CompileError(diags, src.text)
-    problems = reword(validate(program, filename=src.path), program)
-    if any(d.is_error for d in problems):
-        raise CompileError(diags + problems, src.text)
-    try:
-        return compile_stages(
-            program, strict_types=True, filename=src.path, source=src.text, prior=diags
-        )
-    except CompileError as exc:
-        exc.source = src.text
-        raise
+    return compile_text_stages(src.text, src.path)

@@ -259,13 +259,10 @@ def execute(
                     elif c == 3:
                         r = x != y
                     else:
-                        tx = type(x)
-                        ty = type(y)
-                        if tx is ty:
-                            ok = tx is int or tx is float or tx is str
-                        else:
-                            ok = (tx is int and ty is float) or (tx is float and ty is int)
-                        if ok:
+                        # Python raises TypeError for every mixture the language
+                        # rejects except one: lists order in Python, not here.
+                        # So try the comparison, then look at x's type once.
+                        try:
                             if c == 0:
                                 r = x < y
                             elif c == 5:
@@ -274,8 +271,11 @@ def execute(
                                 r = x <= y
                             else:
                                 r = x >= y
-                        else:
-                            r = compare(c, x, y)  # booleans, or the type mismatch
+                        except TypeError:
+                            r = compare(c, x, y)  # raises the type mismatch
+                        tx = type(x)
+                        if tx is not int and tx is not float and tx is not str and tx is not bool:
+                            r = compare(c, x, y)  # raises the type mismatch
                     pc = d if r else e
                     steps += runs[pc]
                     if steps > limit:
