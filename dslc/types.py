@@ -50,4 +50,7 @@ def describe(t: Type) -> str:
              "null": "null", "opaque": "list/object"}
     if t == ANY:
         return "any value"
-    return " or ".join(names[k] for k in order if k in t)
+    words = [names[k] for k in order if k in t]
+    if "int" in t and "float" in t:
+        words = ["number"] + [w for w in words if w not in ("integer", "float")]
+    return " or ".join(words)

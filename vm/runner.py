@@ -36,7 +36,14 @@ def _start(
     elif phase == "pre":
         st.working_data = dict(data)
     elif phase == "post":
-        st.points = float(parent.get("points") or 0)  # type: ignore[arg-type]
+        try:
+            st.points = float(parent.get("points") or 0)  # type: ignore[arg-type]
+        except OverflowError:
+            raise ExecutionError(E.ARITH_OUT_OF_RANGE, None, "parent points too large") from None
+        except (TypeError, ValueError):
+            raise ExecutionError(
+                E.ARITH_TYPE_MISMATCH, None, "parent points must be a number"
+            ) from None
         st.case_name = parent.get("case_name")  # type: ignore[assignment]
         st.callback_data = dict(parent.get("callback_data") or {})  # type: ignore[call-overload]
         st.matched = True

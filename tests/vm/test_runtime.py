@@ -596,3 +596,14 @@ def test_a_nan_from_the_host_compares_as_python_does() -> None:
     program = vm.load(dslc.compile_json({"type": "program", "rules": rules}))
     res = vm.run(program, fields={"user.avg_time": float("nan")})
     assert res.callback_data == {"not_ge": 1}
+
+
+@pytest.mark.parametrize(
+    ("points", "code"),
+    [(10**400, "DSL_ARITH_OUT_OF_RANGE"), ("lots", "DSL_ARITH_TYPE_MISMATCH")],
+)
+def test_a_bad_parent_result_is_an_execution_error(points: object, code: str) -> None:
+    program = vm.load(dslc.compile_json({"type": "program", "rules": []}))
+    with pytest.raises(vm.ExecutionError) as info:
+        vm.run(program, phase="post", parent={"points": points})
+    assert info.value.code == code
