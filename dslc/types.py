@@ -46,8 +46,14 @@ def type_of(value: object) -> Type:
 
 def describe(t: Type) -> str:
     order: list[Kind] = ["int", "float", "bool", "str", "null", "opaque"]
-    names = {"int": "integer", "float": "float", "bool": "boolean", "str": "string",
-             "null": "null", "opaque": "list/object"}
+    names = {
+        "int": "integer",
+        "float": "float",
+        "bool": "boolean",
+        "str": "string",
+        "null": "null",
+        "opaque": "list/object",
+    }
     if t == ANY:
         return "any value"
     words = [names[k] for k in order if k in t]

@@ -582,16 +582,32 @@ def test_compiling_is_deterministic(corpus_records: list[dict[str, Any]]) -> Non
 def test_a_nan_from_the_host_compares_as_python_does() -> None:
     """Branches keep their sense (no negated comparisons), so a NaN a host
     hands in behaves as in the reference: every ordering with it is false."""
-    lt = {"type": "compare", "op": "<", "left": {"type": "field", "path": "user.avg_time"},
-          "right": {"type": "literal", "value": 5}}
+    lt = {
+        "type": "compare",
+        "op": "<",
+        "left": {"type": "field", "path": "user.avg_time"},
+        "right": {"type": "literal", "value": 5},
+    }
     ge = {**lt, "op": ">="}
     rules = [
-        {"type": "rule", "when": {"type": "or", "args": [lt, {"type": "literal", "value": 0}]},
-         "then": [{"type": "set_callback_data", "key": "lt", "value": {"type": "literal",
-                   "value": 1}}]},
-        {"type": "rule", "when": {"type": "not", "arg": ge},
-         "then": [{"type": "set_callback_data", "key": "not_ge", "value": {"type": "literal",
-                   "value": 1}}]},
+        {
+            "type": "rule",
+            "when": {"type": "or", "args": [lt, {"type": "literal", "value": 0}]},
+            "then": [
+                {"type": "set_callback_data", "key": "lt", "value": {"type": "literal", "value": 1}}
+            ],
+        },
+        {
+            "type": "rule",
+            "when": {"type": "not", "arg": ge},
+            "then": [
+                {
+                    "type": "set_callback_data",
+                    "key": "not_ge",
+                    "value": {"type": "literal", "value": 1},
+                }
+            ],
+        },
     ]
     program = vm.load(dslc.compile_json({"type": "program", "rules": rules}))
     res = vm.run(program, fields={"user.avg_time": float("nan")})
