@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,9 @@ from store.cli_common import (
     resolve_ref,
     summary,
 )
+from store.db import Database
 from store.errors import StoreError
-from store.loader import StrategyLoader
+from store.loader import LoadedStrategy, StrategyLoader
 from store.service import StrategyService
 
 
@@ -40,31 +43,49 @@ def import_command(
     db_url: str | None,
     realm: str,
 ) -> None:
-    """Import GAME template/export JSON files (or directories of them).
+    """Import GAME template/export JSON files and text-language .strat files
+    (or directories of them).
 
-    Each file holds a record (id, name, description, type, parentStrategyId,
-    astJson, blocklyXml), a list of records, or a bare program. Importing the
-    same file twice changes nothing; a changed file becomes a new draft.
+    A JSON file holds a record (id, name, description, type, parentStrategyId,
+    astJson, blocklyXml), a list of records, or a bare program. A .strat file
+    becomes the strategy its `strategy NAME` line names (else the file name),
+    with the type and parent of its `extends` line; its text is stored as
+    sourceText. Directories are scanned for *.json and *.strat; a JSON record
+    named like a .strat file of the same directory is skipped, as the JSON
+    twin of that text, and so is an events file for `score --events`.
+    Importing the same file twice changes nothing; a changed file becomes a
+    new draft.
     """
     with open_database(db_url) as db:
-        outcomes, failures = importer.import_paths(
+        report = importer.import_files(
             StrategyService(db), realm, paths, publish=publish, created_by=created_by
         )
-    for outcome in outcomes:
+    for outcome in report.outcomes:
         extra = ", published" if outcome.published else ""
         click.echo(f"{outcome.action}{extra}: {summary(outcome.strategy)}  <- {outcome.source}")
-    for failure in failures:
+    for skipped in report.skipped:
+        click.echo(f"skipped: {skipped}")
+    for failure in report.failures:
         click.echo(f"error: {failure}", err=True)
-    click.echo(f"{len(outcomes)} imported, {len(failures)} failed")
-    if failures:
+    counts = f"{len(report.outcomes)} imported, {len(report.failures)} failed"
+    if report.skipped:
+        counts += f", {len(report.skipped)} skipped"
+    click.echo(counts)
+    if report.failures:
         raise SystemExit(1)
 
 
 @click.command("score")
-@click.argument("ref")
+@click.argument("ref", required=False)
 @click.option("--fields", "fields_arg", metavar="JSON", help="Host fields (JSON object or @file).")
 @click.option(
     "--data", "data_arg", metavar="JSON", help="The event payload (JSON object or @file)."
+)
+@click.option(
+    "--events",
+    "events_file",
+    metavar="FILE",
+    help="Score a batch: a JSON list of events (- reads stdin); prints JSON Lines.",
 )
 @click.option(
     "--draft",
@@ -74,9 +95,10 @@ def import_command(
 @db_options()
 @errors_as_lines
 def score_command(
-    ref: str,
+    ref: str | None,
     fields_arg: str | None,
     data_arg: str | None,
+    events_file: str | None,
     draft: bool,
     db_url: str | None,
     realm: str,
@@ -87,19 +109,31 @@ def score_command(
     such as ``default``), or a strategy NAME / NAME@N of the realm. The
     engine runs the family's PUBLISHED version; --draft runs the named
     version itself. Prints the result as JSON.
+
+    With --events FILE, scores every event of FILE, a JSON list of objects
+    {"strategy": REF, "fields": {...}, "data": {...}, "label": "..."}
+    ("strategy" defaults to the REF argument, which may then be left out;
+    "fields", "data" and "label" are optional). Each strategy is loaded
+    once. Prints one JSON object per event, in order (label, strategy, name,
+    version, points, case_name, callback_data, or error for an event that
+    failed); a failing event does not stop the batch, but the exit code is 1.
     """
+    if events_file is not None:
+        if fields_arg is not None or data_arg is not None:
+            raise StoreCliError("--events cannot be combined with --fields or --data")
+        events = read_events(events_file, ref)
+        with open_database(db_url) as db:
+            failed = _score_batch(_Strategies(db, realm, draft), events)
+        if failed:
+            click.echo(f"error: {failed} of {len(events)} events failed", err=True)
+            raise SystemExit(1)
+        return
+    if ref is None:
+        raise StoreCliError("missing REF (or give --events with a strategy on every event)")
     fields = json_object(fields_arg, "--fields")
     data = json_object(data_arg, "--data")
     with open_database(db_url) as db:
-        loader = StrategyLoader(db, memo_size=0)
-        if UUID_REF.match(ref) and not ref.startswith("custom:"):
-            ref = f"custom:{ref}"
-        if not ref.startswith("custom:") and ref in compiler.builtin_registry() and not draft:
-            loaded = loader.load(ref)
-        else:
-            if not ref.startswith("custom:"):
-                ref = resolve_ref(StrategyService(db), realm, ref).strategy_ref
-            loaded = loader.simulate(realm, ref) if draft else loader.load(ref, realm_id=realm)
+        loaded = _Strategies(db, realm, draft).load(ref)
     try:
         result = loaded.score(fields=fields, data=data)
     except Exception as exc:
@@ -120,6 +154,150 @@ def score_command(
         callback_data=dict(result.callback_data),
     )
     click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=repr))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of an --events file."""
+
+    strategy: str
+    fields: dict[str, Any]
+    data: dict[str, Any]
+    label: str | None
+
+
+_EVENT_KEYS = ("strategy", "fields", "data", "label")
+
+
+def read_events(source: str, default_ref: str | None) -> list[Event]:
+    """The events of an --events file (``-``: stdin), all checked before any
+    is scored: a malformed file is one error, not a half-scored batch."""
+    name = "<stdin>" if source == "-" else source
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        document = json.loads(text)
+    except OSError as exc:
+        raise StoreCliError(f"--events: cannot read {name}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreCliError(f"--events: {name} is not valid JSON: {exc}") from exc
+    if not isinstance(document, list):
+        raise StoreCliError(f"--events: {name} must hold a JSON list of events")
+    return [_event(item, f"{name}[{index}]", default_ref) for index, item in enumerate(document)]
+
+
+def _event(item: object, where: str, default_ref: str | None) -> Event:
+    if not isinstance(item, dict):
+        raise StoreCliError(f"--events: {where}: an event is a JSON object")
+    unknown = sorted(set(item) - set(_EVENT_KEYS))
+    if unknown:
+        # A misspelt "fields" would otherwise score the event with no fields.
+        raise StoreCliError(
+            f"--events: {where}: unknown key {unknown[0]!r} (known: {', '.join(_EVENT_KEYS)})"
+        )
+    strategy = item.get("strategy", default_ref)
+    if strategy is None:
+        raise StoreCliError(f'--events: {where}: no "strategy" and no REF argument')
+    if not isinstance(strategy, str) or not strategy:
+        raise StoreCliError(f'--events: {where}: "strategy" must be a non-empty string')
+    label = item.get("label")
+    if label is not None and not isinstance(label, str):
+        raise StoreCliError(f'--events: {where}: "label" must be a string')
+    parts: dict[str, dict[str, Any]] = {}
+    for key in ("fields", "data"):
+        value = item.get(key, {})
+        if not isinstance(value, dict):
+            raise StoreCliError(f"--events: {where}: {key!r} must be a JSON object")
+        parts[key] = value
+    return Event(strategy=strategy, fields=parts["fields"], data=parts["data"], label=label)
+
+
+def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
+    """Print one JSON line per event; return how many failed."""
+    failed = 0
+    for event in events:
+        # Every line has the same leading keys, whatever happened to the event.
+        out: dict[str, Any] = {
+            "label": event.label,
+            "strategy": event.strategy,
+            "name": None,
+            "version": None,
+        }
+        try:
+            loaded = strategies.load(event.strategy)
+        except StoreError as exc:
+            # The strategy cannot be served (unknown name, nothing published,
+            # does not compile): this event fails, the batch goes on.
+            out["error"] = {"code": None, "node_id": None, "message": str(exc)}
+        else:
+            out["strategy"] = loaded.ref
+            if loaded.definition is not None:
+                out["name"] = loaded.definition.name
+                out["version"] = loaded.definition.version
+            try:
+                result = loaded.score(fields=event.fields, data=event.data)
+            except Exception as exc:
+                code = getattr(exc, "code", None)
+                if code is None:
+                    raise  # not a strategy's runtime error: a bug, not an event's fault
+                out["error"] = {
+                    "code": code,
+                    "node_id": getattr(exc, "node_id", None),
+                    "message": str(getattr(exc, "detail", exc)),
+                }
+            else:
+                out.update(
+                    points=result.points,
+                    case_name=result.case_name,
+                    callback_data=dict(result.callback_data),
+                )
+        failed += "error" in out
+        click.echo(json.dumps(out, ensure_ascii=False, default=repr))
+    return failed
+
+
+class _Strategies:
+    """Resolves REFs as the engine does and loads each strategy once per command."""
+
+    def __init__(self, db: Database, realm: str, draft: bool) -> None:
+        self.db = db
+        self.realm = realm
+        self.draft = draft
+        self.loader = StrategyLoader(db, memo_size=0)
+        # A failure is kept too: a batch naming a missing strategy a hundred
+        # times asks the database once.
+        self._by_ref: dict[str, LoadedStrategy | StoreError] = {}
+        # NAME, NAME@N and the row's id may all lead to the same program.
+        self._by_key: dict[str, LoadedStrategy] = {}
+
+    def load(self, ref: str) -> LoadedStrategy:
+        found = self._by_ref.get(ref)
+        if found is None:
+            try:
+                found = self._served(self._key(ref))
+            except StoreError as exc:
+                found = exc
+            self._by_ref[ref] = found
+        if isinstance(found, StoreError):
+            raise found
+        return found
+
+    def _key(self, ref: str) -> str:
+        """A built-in id, or ``custom:<uuid>`` of the row REF names."""
+        if UUID_REF.match(ref) and not ref.startswith("custom:"):
+            return f"custom:{ref}"
+        if ref.startswith("custom:") or (ref in compiler.builtin_registry() and not self.draft):
+            return ref
+        return resolve_ref(StrategyService(self.db), self.realm, ref).strategy_ref
+
+    def _served(self, key: str) -> LoadedStrategy:
+        loaded = self._by_key.get(key)
+        if loaded is None:
+            if self.draft:
+                loaded = self.loader.simulate(self.realm, key)
+            else:
+                loaded = self.loader.load(key, realm_id=self.realm)
+            self._by_key[key] = loaded
+        return loaded
 
 
 @click.command("build-cache")

@@ -1,6 +1,15 @@
-"""Import GAME strategy files: template/export records and bare programs.
+"""Import GAME strategy files: template/export records, bare programs and
+text-language sources.
 
-Accepted file contents (JSON):
+Accepted files:
+
+- ``.strat``: a text-language program. It becomes the strategy named by its
+  ``strategy NAME`` line (else after the file), with the type and parent of
+  its ``extends`` line; the text is stored as ``sourceText`` and the service
+  derives ``astJson`` from it. Description, Blockly XML and experiment tag
+  are not in the text, so an import leaves them as they are.
+
+Anything else is read as JSON:
 
 - a record, as GAME's templates and exports are: ``{"id", "name",
   "description", "type", "parentStrategyId", "astJson", "blocklyXml"}``
@@ -9,6 +18,15 @@ Accepted file contents (JSON):
 - a list of such records;
 - a bare program ``{"type": "program", ...}``: a DSL_FULL strategy named
   after the program's ``id``, else after the file.
+
+Directories are scanned for ``*.json`` and ``*.strat`` files. Skipped, and
+reported in ``ImportReport.skipped``:
+
+- a JSON record named like a ``.strat`` file of the same directory: it is
+  that text converted to JSON (``examples/`` keeps both), and importing both
+  would store the text and then overwrite it with its conversion;
+- a file of events for ``dslc store score --events`` (a list of objects
+  with ``fields``/``data``), which may sit next to the strategies it scores.
 
 Importing is idempotent: a file whose content equals the family's newest
 version changes nothing; a different one becomes a new draft (or patches the
@@ -25,11 +43,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from store import compiler
 from store.errors import ImmutableVersion, InvalidPayload, NotFound, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
 
 Action = Literal["created", "updated", "unchanged"]
+
+TEXT_SUFFIX = ".strat"
+_SCANNED_SUFFIXES = (".json", TEXT_SUFFIX)
+# The keys of an event of ``dslc store score --events``.
+_EVENT_KEYS = frozenset({"strategy", "fields", "data", "label"})
 
 _PROGRAM_FIELDS = ("type", "parentStrategyId", "astJson", "sourceText")
 _TEXT_FIELDS = ("description", "blocklyXml", "experimentTag")
@@ -51,6 +75,20 @@ class GameRecord(BaseModel):
     experimentTag: str | None = None
     createdBy: str | None = None
 
+    def compared_fields(self) -> tuple[str, ...]:
+        """The columns this record speaks for: compared on re-import and
+        written on update (absent ones are cleared, as in GAME's exports)."""
+        return _PROGRAM_FIELDS + _TEXT_FIELDS
+
+
+class TextRecord(GameRecord):
+    """A ``.strat`` file: the program only."""
+
+    def compared_fields(self) -> tuple[str, ...]:
+        # The text has no description, Blockly XML or experiment tag: keep
+        # whatever the dashboard set rather than clearing it on every change.
+        return _PROGRAM_FIELDS
+
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
@@ -69,32 +107,109 @@ class ImportFailure:
         return f"{self.source}: {self.error}"
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file or record deliberately not imported, and why."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+class NotStrategies(InvalidPayload):
+    """The file is valid but holds no strategies (an events file)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class ImportReport:
+    outcomes: list[ImportOutcome]
+    failures: list[ImportFailure]
+    skipped: list[Skipped]
+
+
 def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to import: the given files, and the ``*.json`` files of directories."""
+    """Files to import: the given files, and the ``*.json`` and ``*.strat``
+    files of directories."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.glob("*.json") if p.is_file()))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix.lower() in _SCANNED_SUFFIXES and p.is_file()
+                )
+            )
         else:
             found.append(path)
     return found
 
 
+def is_text(path: Path) -> bool:
+    return path.suffix.lower() == TEXT_SUFFIX
+
+
 def read_records(path: Path) -> list[GameRecord]:
     """The records in one file, in file order."""
+    if is_text(path):
+        return [read_text_record(path)]
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidPayload(f"{path} is not a JSON document: {exc}") from exc
+    if _is_events(document):
+        raise NotStrategies(path, "events for `dslc store score --events`, not strategies")
     items = document if isinstance(document, list) else [document]
     records = []
     for index, item in enumerate(items):
         where = f"{path}[{index}]" if isinstance(document, list) else str(path)
         records.append(_record(item, path, where))
     return records
+
+
+def read_text_record(path: Path) -> TextRecord:
+    """A ``.strat`` file as a record: named by its ``strategy`` line, else the file."""
+    try:
+        # utf-8-sig: an editor's byte order mark is not part of the program,
+        # and the header reader would otherwise miss the ``extends`` line.
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidPayload(f"{path} is not UTF-8 text: {exc}") from exc
+    header = compiler.text_header(text)
+    # Type and parent are spelled out (the service would derive the same)
+    # so that re-importing compares them with the stored row.
+    return TextRecord(
+        name=header.get("name") or path.stem,
+        type=header.get("type") or "DSL_FULL",
+        parentStrategyId=header.get("parent"),
+        sourceText=text,
+    )
+
+
+def _is_events(document: object) -> bool:
+    """A non-empty list of objects with event keys only, each with fields or data
+    (no strategy record has either)."""
+    return (
+        isinstance(document, list)
+        and bool(document)
+        and all(
+            isinstance(item, dict)
+            and set(item) <= _EVENT_KEYS
+            and bool(set(item) & {"fields", "data"})
+            for item in document
+        )
+    )
 
 
 def _record(item: object, path: Path, where: str) -> GameRecord:
@@ -122,22 +237,59 @@ def import_paths(
     created_by: str | None = None,
 ) -> tuple[list[ImportOutcome], list[ImportFailure]]:
     """Import every record of every file; a failing file does not stop the rest."""
-    outcomes: list[ImportOutcome] = []
-    failures: list[ImportFailure] = []
+    report = import_files(service, realm_id, paths, publish=publish, created_by=created_by)
+    return report.outcomes, report.failures
+
+
+def import_files(
+    service: StrategyService,
+    realm_id: str,
+    paths: Iterable[str | Path],
+    *,
+    publish: bool = False,
+    created_by: str | None = None,
+) -> ImportReport:
+    """``import_paths``, also telling what was skipped (JSON twins of
+    ``.strat`` files, events files)."""
+    report = ImportReport(outcomes=[], failures=[], skipped=[])
+    # Every file is read before any is imported: a JSON file may come before
+    # the .strat file that makes it a twin. Results stay in file order.
+    read: list[tuple[Path, list[GameRecord] | StoreError]] = []
     for path in expand(paths):
         try:
-            records = read_records(path)
+            read.append((path, read_records(path)))
         except StoreError as exc:
-            failures.append(ImportFailure(str(path), exc))
+            read.append((path, exc))
+    texts = {
+        (path.parent.resolve(), records[0].name): str(path)
+        for path, records in read
+        if is_text(path) and isinstance(records, list)
+    }
+    for path, records in read:
+        if isinstance(records, NotStrategies):
+            report.skipped.append(Skipped(str(path), records.reason))
+            continue
+        if isinstance(records, StoreError):
+            report.failures.append(ImportFailure(str(path), records))
             continue
         for source, record in _labelled(path, records):
+            twin = None if is_text(path) else texts.get((path.parent.resolve(), record.name))
+            if twin is not None:
+                report.skipped.append(
+                    Skipped(
+                        source,
+                        f"{record.name!r} is imported from {twin} "
+                        "(the JSON is the same program converted)",
+                    )
+                )
+                continue
             try:
-                outcomes.append(
+                report.outcomes.append(
                     import_record(service, realm_id, record, source, publish, created_by)
                 )
             except StoreError as exc:
-                failures.append(ImportFailure(source, exc))
-    return outcomes, failures
+                report.failures.append(ImportFailure(source, exc))
+    return report
 
 
 def _labelled(path: Path, records: list[GameRecord]) -> Iterator[tuple[str, GameRecord]]:
@@ -153,7 +305,8 @@ def import_record(
     publish: bool = False,
     created_by: str | None = None,
 ) -> ImportOutcome:
-    fields = record.model_dump(include=set(_PROGRAM_FIELDS + _TEXT_FIELDS), exclude_none=True)
+    compared = record.compared_fields()
+    fields = record.model_dump(include=set(compared), exclude_none=True)
     try:
         existing = service.versions(realm_id, record.name)
     except NotFound:
@@ -163,7 +316,7 @@ def import_record(
         row = service.create(realm_id, payload)
         action: Action = "created"
     else:
-        row, action = _update_family(service, realm_id, existing, fields)
+        row, action = _update_family(service, realm_id, existing, fields, compared)
     published = False
     if publish and row.status != "PUBLISHED":
         row = service.publish(realm_id, row.id)
@@ -176,9 +329,10 @@ def _update_family(
     realm_id: str,
     versions: list[StrategyRead],
     fields: dict[str, Any],
+    compared: tuple[str, ...],
 ) -> tuple[StrategyRead, Action]:
     newest = versions[0]
-    if _same(newest, fields):
+    if _same(newest, fields, compared):
         return newest, "unchanged"
     base = next((v for v in versions if v.status in ("DRAFT", "PUBLISHED")), None)
     if base is None:
@@ -186,20 +340,28 @@ def _update_family(
             f"every version of {newest.name!r} is archived; "
             "roll back to one before importing a new version"
         )
-    changes = {key: fields.get(key) for key in _PROGRAM_FIELDS + _TEXT_FIELDS}
+    changes = {key: fields.get(key) for key in compared}
     if changes["sourceText"] is None:
         changes.pop("sourceText")
+    elif changes["astJson"] is None:
+        # Text without a JSON program: the service derives astJson from it.
+        changes.pop("astJson")
     return service.update(realm_id, base.id, changes), "updated"
 
 
-def _same(row: StrategyRead, fields: dict[str, Any]) -> bool:
-    current = row.model_dump(include=set(_PROGRAM_FIELDS + _TEXT_FIELDS), mode="json")
-    wanted = {key: fields.get(key) for key in _PROGRAM_FIELDS + _TEXT_FIELDS}
+def _same(row: StrategyRead, fields: dict[str, Any], compared: tuple[str, ...]) -> bool:
+    current = row.model_dump(include=set(compared), mode="json")
+    wanted = {key: fields.get(key) for key in compared}
     if wanted["sourceText"] is None:
         # A record without text matches a row written as text when the
         # programs agree: the text is extra, not a difference.
         current.pop("sourceText")
         wanted.pop("sourceText")
+    elif wanted["astJson"] is None:
+        # The stored astJson was derived from the stored text: equal texts
+        # mean equal programs.
+        current.pop("astJson")
+        wanted.pop("astJson")
     return _canonical(current) == _canonical(wanted)
 
 
