@@ -56,7 +56,8 @@ def parse_header(source: str) -> dict[str, str | None]:
     None}``. Reads only the leading ``strategy`` and ``extends`` lines, so it
     works on a file with errors further down."""
     header: dict[str, str | None] = {"type": DSL_FULL, "parent": None, "name": None}
-    tokens = parser().lex(source)
+    # Editors on Windows may save a byte order mark; the parser skips it too.
+    tokens = parser().lex(source.removeprefix("\ufeff"))
     try:
         while True:
             keyword = next(tokens, None)

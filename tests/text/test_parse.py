@@ -362,3 +362,10 @@ def test_the_grammar_is_lalr_without_conflicts(caplog: pytest.LogCaptureFixture)
     finally:
         logger.setLevel(level)
     assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]
+
+
+def test_parse_header_skips_a_byte_order_mark() -> None:
+    from dslc.text import parse_header
+
+    source = "\ufeffstrategy bonus\nextends default\n"
+    assert parse_header(source) == {"type": "DSL_EXTEND", "parent": "default", "name": "bonus"}
