@@ -22,6 +22,9 @@ from dslc.simulate import simulate
 from dslc.text import compile_text, format_text, json_to_text, text_to_json
 from tests.text.support import same, shape
 
+# Whole-corpus sweeps: about 30 s of CPU (scripts/test.sh -m "not slow" skips them).
+pytestmark = pytest.mark.slow
+
 Record = dict[str, Any]
 MAX_REPORTED = 10
 
