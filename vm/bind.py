@@ -22,7 +22,9 @@ Done once, at load time:
   in original instructions (``runs``), so steps are counted exactly, at
   branches only.
 
-A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``.
+A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``. Comparisons
+in bound code use their own numbering, orderings first and the commonest
+first, so the loop reaches ``<`` and ``>`` in the fewest tests.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ CJ_SK = 0x83
 CJ_SF = 0x84
 CJ_DK = 0x85
 CJ_AK = 0x86  # (field op field) compared with a constant
+
+# Image comparison index (< <= == != >= >) to the bound numbering
+# (< > <= >= == !=), and back for the slow path's vm.machine.compare.
+BOUND_COMPARE = (0, 2, 4, 5, 3, 1)
+IMAGE_COMPARE = (0, 5, 1, 4, 2, 3)
 AR_FF = 0x90  # field (+|-|*) field, pushed
 ASSIGN_K = 0x91  # assign a constant number of points
 
@@ -199,7 +206,8 @@ def _emit_fused(
         return (ASSIGN_K, recipe[1], recipe[2], None, None, None, None)
     if_true, if_false = _destinations(ins, index_of, new_index)
     extra = memo if kind == CJ_AK else None
-    return (int(kind), recipe[1], recipe[2], ins.args[0], if_true, if_false, extra)  # type: ignore[call-overload]
+    cmp = BOUND_COMPARE[ins.args[0]]
+    return (int(kind), recipe[1], recipe[2], cmp, if_true, if_false, extra)  # type: ignore[call-overload]
 
 
 def _emit_plain(ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int]) -> Bound:
@@ -217,5 +225,5 @@ def _emit_plain(ins: Instr, image: Image, index_of: dict[int, int], new_index: l
         return (int(Op.JUMP_IF_TRUE), if_true, if_false, None, None, None, None)
     if op is Op.CMP_JUMP_IF_FALSE or op is Op.CMP_JUMP_IF_TRUE:
         if_true, if_false = _destinations(ins, index_of, new_index)
-        return (CJ_SS, None, None, ins.args[0], if_true, if_false, None)
+        return (CJ_SS, None, None, BOUND_COMPARE[ins.args[0]], if_true, if_false, None)
     return (int(op), None, None, None, None, None, None)

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from vm import errors as E
+from vm.bind import IMAGE_COMPARE
 from vm.errors import ExecutionError
 from vm.host import MISSING
 from vm.opcodes import Op
@@ -254,28 +255,28 @@ def execute(
                         if y is missing:
                             y = slots[b] = get(paths[b])
                         x = stack.pop()
-                    if c == 2:
-                        r = x == y
-                    elif c == 3:
-                        r = x != y
-                    else:
+                    if c < 4:  # an ordering (bound numbering: < > <= >=)
                         # Python raises TypeError for every mixture the language
                         # rejects except one: lists order in Python, not here.
                         # So try the comparison, then look at x's type once.
                         try:
                             if c == 0:
                                 r = x < y
-                            elif c == 5:
-                                r = x > y
                             elif c == 1:
+                                r = x > y
+                            elif c == 2:
                                 r = x <= y
                             else:
                                 r = x >= y
                         except TypeError:
-                            r = compare(c, x, y)  # raises the type mismatch
+                            r = compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                         tx = type(x)
                         if tx is not int and tx is not float and tx is not str and tx is not bool:
-                            r = compare(c, x, y)  # raises the type mismatch
+                            r = compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
+                    elif c == 4:
+                        r = x == y
+                    else:
+                        r = x != y
                     pc = d if r else e
                     steps += runs[pc]
                     if steps > limit:
