@@ -3,6 +3,10 @@
 The five codes the reference engine gives are kept as they are (``DSL_*``);
 codes of this project are ``DSLC_*``. Codes are never renamed or reused: tools
 and CI configurations match on them. Add new ones at the end of their group.
+
+Runtime codes (``DSL_COMPARE_TYPE_MISMATCH`` ...) belong to the VM and live in
+``vm/errors.py``; the store's refusals (``DSLC_STORE_*``) in
+``store/definitions.py``, since neither package may import this one.
 """
 
 from __future__ import annotations
