@@ -25,10 +25,14 @@ Standard library only (DESIGN.md): the engine installs ``vm`` alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Final, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
+
+from vm.errors import ARITH_OUT_OF_RANGE, ASSIGN_POINTS_NOT_NUMBER
+from vm.machine import Fault, arith, clamp, compare, to_int
+from vm.opcodes import COMPARE_NAMES, Op
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -43,20 +47,13 @@ __all__ = [
     "resolve_variables",
 ]
 
-# The runtime codes a built-in can fail with. They are the VM's own codes
-# (LANGUAGE.md section 5), so a host reports a failing parent exactly as it
-# would the equivalent JSON program.
-COMPARE_TYPE_MISMATCH: Final = "DSL_COMPARE_TYPE_MISMATCH"
-ARITH_TYPE_MISMATCH: Final = "DSL_ARITH_TYPE_MISMATCH"
-ARITH_DIV_BY_ZERO: Final = "DSL_ARITH_DIV_BY_ZERO"
-ARITH_OUT_OF_RANGE: Final = "DSL_ARITH_OUT_OF_RANGE"
-# A parent's points play the role of an ``assign_points`` value.
-POINTS_NOT_NUMBER: Final = "DSL_ASSIGN_POINTS_NOT_NUMBER"
+# The runtime codes a built-in can fail with are the VM's own (LANGUAGE.md
+# section 5), so a host reports a failing parent exactly as it would the
+# equivalent JSON program. A parent's points play the role of an
+# ``assign_points`` value.
+POINTS_NOT_NUMBER: Final = ASSIGN_POINTS_NOT_NUMBER
 # This project's own: an override the field catalogue cannot honour.
 VARIABLE_UNSUPPORTED: Final = "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"
-
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
 
 
 # -- host interface ----------------------------------------------------------
@@ -237,10 +234,11 @@ def resolve_variables(
     return variables
 
 
-# -- value operations, as the VM applies them (LANGUAGE.md section 2) --------
+# -- value operations: the VM's own (LANGUAGE.md section 2) -------------------
 #
-# The built-ins use the VM's semantics rather than Python's so that a
-# built-in and its JSON program agree on every input, failures included.
+# The built-ins call vm.machine's operations rather than Python's operators,
+# so that a built-in and its JSON program agree on every input, failures
+# included; a Fault is reported as this built-in's error.
 
 
 def _num(value: object) -> bool:
@@ -248,92 +246,47 @@ def _num(value: object) -> bool:
     return isinstance(value, int | float)
 
 
-def _check(value: int | float, bid: str, step: str) -> int | float:
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise BuiltinError(ARITH_OUT_OF_RANGE, bid, step, f"result {value!r} not finite")
-    elif not _INT64_MIN <= value <= _INT64_MAX:
-        raise BuiltinError(ARITH_OUT_OF_RANGE, bid, step, "integer result outside 64 bits")
-    return value
-
-
-def _arith_operands(a: object, b: object, op: str, bid: str, step: str) -> None:
-    if not (_num(a) and _num(b)):
-        raise BuiltinError(
-            ARITH_TYPE_MISMATCH,
-            bid,
-            step,
-            f"{type(a).__name__} {op} {type(b).__name__}",
-        )
+def _vm(bid: str, step: str, fn: Callable[..., Any], *args: object) -> Any:
+    try:
+        return fn(*args)
+    except Fault as fault:
+        raise BuiltinError(fault.code, bid, step, fault.detail) from None
 
 
 def _add(a: object, b: object, bid: str, step: str) -> int | float:
-    _arith_operands(a, b, "+", bid, step)
-    return _check(a + b, bid, step)  # type: ignore[operator]
+    return _vm(bid, step, arith, int(Op.ADD), a, b)  # type: ignore[no-any-return]
 
 
 def _sub(a: object, b: object, bid: str, step: str) -> int | float:
-    _arith_operands(a, b, "-", bid, step)
-    return _check(a - b, bid, step)  # type: ignore[operator]
+    return _vm(bid, step, arith, int(Op.SUB), a, b)  # type: ignore[no-any-return]
 
 
 def _mul(a: object, b: object, bid: str, step: str) -> int | float:
-    _arith_operands(a, b, "*", bid, step)
-    return _check(a * b, bid, step)  # type: ignore[operator]
+    return _vm(bid, step, arith, int(Op.MUL), a, b)  # type: ignore[no-any-return]
 
 
 def _div(a: object, b: object, bid: str, step: str) -> float:
-    _arith_operands(a, b, "/", bid, step)
-    if b == 0:
-        raise BuiltinError(ARITH_DIV_BY_ZERO, bid, step, "division by zero")
-    try:
-        result = a / b  # type: ignore[operator]
-    except OverflowError:
-        raise BuiltinError(ARITH_OUT_OF_RANGE, bid, step, "integer too large to divide") from None
-    return _check(result, bid, step)
+    return _vm(bid, step, arith, int(Op.DIV), a, b)  # type: ignore[no-any-return]
 
 
 def _int(value: object, bid: str, step: str) -> int:
-    if not _num(value):
-        raise BuiltinError(ARITH_TYPE_MISMATCH, bid, step, f"int() of {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BuiltinError(ARITH_OUT_OF_RANGE, bid, step, f"int() of {value!r}")
-    return _check(int(value), bid, step)  # type: ignore[call-overload,return-value]
+    return _vm(bid, step, to_int, value)  # type: ignore[no-any-return]
 
 
 def _clamp(value: object, low: object, high: object, bid: str, step: str) -> int | float:
-    # max(low, min(value, high)), each returning its left operand on a tie:
-    # that keeps an int where int and float are equal, as the VM does.
-    for operand in (value, low, high):
-        if not _num(operand):
-            raise BuiltinError(
-                ARITH_TYPE_MISMATCH, bid, step, f"clamp() of {type(operand).__name__}"
-            )
-    inner = value if value <= high else high  # type: ignore[operator]
-    return low if low >= inner else inner  # type: ignore[operator,return-value]
-
-
-def _ordered(a: object, b: object, op: str, bid: str, step: str) -> tuple[object, object]:
-    if (_num(a) and _num(b)) or (isinstance(a, str) and isinstance(b, str)):
-        return a, b
-    raise BuiltinError(
-        COMPARE_TYPE_MISMATCH, bid, step, f"{type(a).__name__} {op} {type(b).__name__}"
-    )
+    return _vm(bid, step, clamp, value, low, high)  # type: ignore[no-any-return]
 
 
 def _lt(a: object, b: object, bid: str, step: str) -> bool:
-    x, y = _ordered(a, b, "<", bid, step)
-    return bool(x < y)  # type: ignore[operator]
+    return _vm(bid, step, compare, COMPARE_NAMES.index("<"), a, b)  # type: ignore[no-any-return]
 
 
 def _le(a: object, b: object, bid: str, step: str) -> bool:
-    x, y = _ordered(a, b, "<=", bid, step)
-    return bool(x <= y)  # type: ignore[operator]
+    return _vm(bid, step, compare, COMPARE_NAMES.index("<="), a, b)  # type: ignore[no-any-return]
 
 
 def _gt(a: object, b: object, bid: str, step: str) -> bool:
-    x, y = _ordered(a, b, ">", bid, step)
-    return bool(x > y)  # type: ignore[operator]
+    return _vm(bid, step, compare, COMPARE_NAMES.index(">"), a, b)  # type: ignore[no-any-return]
 
 
 def _variable(variables: Mapping[str, object], defaults: Mapping[str, object], name: str) -> object:
