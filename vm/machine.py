@@ -189,6 +189,10 @@ def execute(
 ) -> tuple[int, int]:
     """Run from bound instruction ``pc`` until a terminator.
 
+    ``limit`` is the step budget, or -1 when no budget can be exceeded (no
+    budget, or one at least the phase's longest path): the loop then counts
+    nothing. With a budget, ``steps`` is the count so far.
+
     Returns ``(-1, steps)`` when the phase ended, or ``(pc, steps)`` when an
     asynchronous fetch suspended it (resume with the same stack and state).
     """
@@ -244,21 +248,27 @@ def execute(
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
+                        if c < 4 and type(x) is list:
+                            compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                     elif op == 0x85:  # CJ_DK: event data vs constant
                         x = data.get(a)
                         y = b
                     elif op == 0x80:  # CJ_SS: stack vs stack
                         y = stack.pop()
                         x = stack.pop()
+                        if c < 4 and type(x) is list:
+                            compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                     else:  # CJ_SF: stack vs field (fetched before the pop, for resumption)
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
                         x = stack.pop()
+                        if c < 4 and type(x) is list:
+                            compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                     if c < 4:  # an ordering (bound numbering: < > <= >=)
-                        # Python raises TypeError for every mixture the language
-                        # rejects except one: lists order in Python, not here.
-                        # So try the comparison, then look at x's type once.
+                        # Python raises TypeError for every mixture of JSON
+                        # values the language rejects but one, list with list,
+                        # which the variants without a constant rule out above.
                         try:
                             if c == 0:
                                 r = x < y
@@ -270,17 +280,15 @@ def execute(
                                 r = x >= y
                         except TypeError:
                             r = compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
-                        tx = type(x)
-                        if tx is not int and tx is not float and tx is not str and tx is not bool:
-                            r = compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                     elif c == 4:
                         r = x == y
                     else:
                         r = x != y
                     pc = d if r else e
-                    steps += runs[pc]
-                    if steps > limit:
-                        raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
+                    if limit >= 0:
+                        steps += runs[pc]
+                        if steps > limit:
+                            raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
                 elif op == 0x90:  # AR_FF: field (+|-|*) field, memoised in slot d
                     r = slots[d]
                     if r is missing:
@@ -320,9 +328,10 @@ def execute(
                 stack.append(data.get(a))
             elif op == 0x32:  # JUMP_IF_TRUE (both senses bind to it, with both destinations)
                 pc = a if stack.pop() else b
-                steps += runs[pc]
-                if steps > limit:
-                    raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
+                if limit >= 0:
+                    steps += runs[pc]
+                    if steps > limit:
+                        raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x46:  # HALT
                 return -1, steps
             elif op == 0x40:  # ASSIGN_POINTS
@@ -338,9 +347,10 @@ def execute(
                 return -1, steps
             elif op == 0x30:  # JUMP
                 pc = a
-                steps += runs[pc]
-                if steps > limit:
-                    raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
+                if limit >= 0:
+                    steps += runs[pc]
+                    if steps > limit:
+                        raise Fault(E.LIMIT_EXCEEDED, "step budget exceeded")
             elif op == 0x41:  # SET_CALLBACK
                 st.callback_data[a] = stack.pop()
             else:

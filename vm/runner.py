@@ -13,6 +13,7 @@ from vm.opcodes import PHASES
 from vm.program import PhaseCode, Program
 
 _EMPTY: Mapping[str, object] = {}
+NO_LIMIT = -1  # the loop counts steps only when a budget could be exceeded
 
 
 def _phase(program: Program, phase: str) -> PhaseCode:
@@ -48,12 +49,13 @@ def _start(
         st.callback_data = dict(parent.get("callback_data") or {})  # type: ignore[call-overload]
         st.matched = True
     if budget is None:
-        return st, code.max_steps
+        return st, NO_LIMIT
     if budget < 0:
         raise ValueError("budget must be a non-negative number of steps")
     if code.first_run > budget:
         raise ExecutionError(E.LIMIT_EXCEEDED, None, "step budget exceeded")
-    return st, budget
+    # A budget the longest path cannot exceed costs nothing to enforce.
+    return st, budget if budget < code.max_steps else NO_LIMIT
 
 
 def run_phase(
@@ -156,7 +158,7 @@ def run(
         parent = _EMPTY
     if phase == "full" and budget is None:
         st = RunResult()
-        limit = code.max_steps
+        limit = NO_LIMIT
     else:
         st, limit = _start(phase, code, data, parent, budget)
     if fields is None:

@@ -623,3 +623,54 @@ def test_a_bad_parent_result_is_an_execution_error(points: object, code: str) ->
     with pytest.raises(vm.ExecutionError) as info:
         vm.run(program, phase="post", parent={"points": points})
     assert info.value.code == code
+
+
+def _ordering(left: dict[str, Any], right: dict[str, Any]) -> vm.Program:
+    cond = {"type": "compare", "id": "cmp", "op": "<", "left": left, "right": right}
+    return vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [
+                    {
+                        "type": "rule",
+                        "when": cond,
+                        "then": [
+                            {
+                                "type": "assign_points",
+                                "value": {"type": "literal", "value": 1},
+                                "case_name": "x",
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+
+
+DATA_A = {"type": "field", "path": "data.a"}
+DATA_B = {"type": "field", "path": "data.b"}
+FIELD_A = {"type": "field", "path": "user.avg_time"}
+FIELD_B = {"type": "field", "path": "all.avg_time"}
+ONE = {"type": "literal", "value": 1}
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [(DATA_A, DATA_B), (FIELD_A, FIELD_B), (DATA_A, FIELD_B), (DATA_A, ONE), (FIELD_A, ONE)],
+    ids=["stack-stack", "field-field", "stack-field", "data-constant", "field-constant"],
+)
+def test_lists_never_order_whatever_the_instruction_variant(
+    left: dict[str, Any], right: dict[str, Any]
+) -> None:
+    """Python orders lists; the language does not (every fused compare
+    variant must refuse them, as the unfused one does)."""
+    program = _ordering(left, right)
+    with pytest.raises(vm.ExecutionError) as info:
+        vm.run(
+            program,
+            fields={"user.avg_time": [1], "all.avg_time": [2]},
+            data={"a": [1], "b": [2]},
+        )
+    assert (info.value.code, info.value.node_id) == ("DSL_COMPARE_TYPE_MISMATCH", "cmp")
