@@ -24,6 +24,7 @@ import dslc
 import vm
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLE_DEFAULT = Path(__file__).resolve().parents[1] / "examples" / "default.json"
 
 # Reaches the last rule: no earlier rule fires, the window difference is
 # negative, so every ``and`` stops at its first argument.
@@ -75,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
 
     template = args.shared / "templates" / "default_v0_0_2.json"
     if not template.exists():
-        print(f"cannot find {template}; pass --shared", file=sys.stderr)
-        return 2
+        # A fresh clone without ../shared: the same rules, from the example.
+        template = EXAMPLE_DEFAULT
+        print(f"(../shared not found: using {template.name}, the template's logic as text)")
     ast_text = template.read_text(encoding="utf-8")
     image = dslc.compile_json(json.loads(ast_text))
     program = vm.load(image)
