@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import timeit
 from collections.abc import Callable, Mapping
 from pathlib import Path
