@@ -109,6 +109,9 @@ def _json_program(source: str, name: str) -> tuple[Any, str | None]:
     except json.JSONDecodeError as exc:
         click.echo(f"{name}:{exc.lineno}:{exc.colno}: error: invalid JSON: {exc.msg}", err=True)
         sys.exit(1)
+    except RecursionError:  # Python's parser recurses per level of nesting
+        click.echo(f"{name}: error: the JSON nests too deeply to read", err=True)
+        sys.exit(1)
     if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
         parent = value.get("parentStrategyId") if value.get("type") == "DSL_EXTEND" else None
         return value["astJson"], parent if isinstance(parent, str) else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dslc import ast as A
+from dslc import codes
 from dslc import ir as I
 from dslc.checker import check
 from dslc.codegen import CodegenLimitError, generate
@@ -21,7 +22,7 @@ from dslc.optimizer import optimize
 from dslc.validate import validate
 from vm.image import Image, encode
 
-LIMIT_CODE = "DSLC_PROGRAM_TOO_LARGE"
+LIMIT_CODE = codes.PROGRAM_TOO_LARGE
 
 
 @dataclass(frozen=True, slots=True)

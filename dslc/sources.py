@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from dslc import codes
 from dslc.compiler import Compiled, compile_stages, load_json_program
 from dslc.diagnostics import CompileError, Diagnostic
 
@@ -19,8 +20,8 @@ IMAGE_SUFFIXES = (".sbc",)
 JSON_SUFFIXES = (".json",)
 SOURCE_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
 
-JSON_SYNTAX = "DSLC_JSON_SYNTAX"
-FILE_UNREADABLE = "DSLC_FILE_UNREADABLE"
+JSON_SYNTAX = codes.JSON_SYNTAX
+FILE_UNREADABLE = codes.FILE_UNREADABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,12 @@ def parse_json_source(src: SourceFile) -> object:
                 )
             ],
             src.text,
+        ) from None
+    except RecursionError:
+        # Python's JSON parser recurses once per level; programs nest 32.
+        message = "the JSON nests too deeply to read (programs may nest 32 levels)"
+        raise CompileError(
+            [Diagnostic(codes.JSON_TOO_DEEP, message, filename=src.path)], src.text
         ) from None
     if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
         return value["astJson"]

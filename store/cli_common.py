@@ -111,8 +111,9 @@ def program_from_file(path: Path) -> dict[str, Any]:
         return {"sourceText": text}
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StoreCliError(f"{path} is not valid JSON: {exc}") from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: Python's parser recurses per level of nesting.
+        raise StoreCliError(f"{path} is not valid JSON: {exc}") from None
     if not isinstance(document, dict):
         raise StoreCliError(f"{path}: expected a program object")
     return {"astJson": document}
@@ -125,8 +126,8 @@ def json_object(value: str | None, option: str) -> dict[str, Any]:
     try:
         text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
         parsed = json.loads(text)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StoreCliError(f"{option}: {exc}") from exc
+    except (OSError, json.JSONDecodeError, RecursionError) as exc:
+        raise StoreCliError(f"{option}: {exc}") from None
     if not isinstance(parsed, dict):
         raise StoreCliError(f"{option}: expected a JSON object")
     return parsed

@@ -178,8 +178,8 @@ def read_events(source: str, default_ref: str | None) -> list[Event]:
         document = json.loads(text)
     except OSError as exc:
         raise StoreCliError(f"--events: cannot read {name}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreCliError(f"--events: {name} is not valid JSON: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise StoreCliError(f"--events: {name} is not valid JSON: {exc}") from None
     if not isinstance(document, list):
         raise StoreCliError(f"--events: {name} must hold a JSON list of events")
     return [_event(item, f"{name}[{index}]", default_ref) for index, item in enumerate(document)]

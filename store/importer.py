@@ -164,8 +164,9 @@ def read_records(path: Path) -> list[GameRecord]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidPayload(f"{path} is not a JSON document: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: Python's parser recurses per level of nesting.
+        raise InvalidPayload(f"{path} is not a JSON document: {exc}") from None
     if _is_events(document):
         raise NotStrategies(path, "events for `dslc store score --events`, not strategies")
     items = document if isinstance(document, list) else [document]

@@ -51,6 +51,8 @@ def json_argument(value: str | None, what: str) -> Any:
             ) from None
     try:
         return json.loads(text)
+    except RecursionError:  # Python's parser recurses per level of nesting
+        raise click.BadParameter("the JSON nests too deeply", param_hint=what) from None
     except json.JSONDecodeError as exc:
         raise click.BadParameter(
             f"invalid JSON ({exc.msg} at column {exc.colno})", param_hint=what

@@ -1,0 +1,70 @@
+"""Hostile input through every command that reads JSON: a clear error line
+and exit status 1, never a traceback or an internal error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dslc.cli import cli
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.fixture
+def deep_file(tmp_path: Path) -> Path:
+    path = tmp_path / "deep.json"
+    path.write_text(DEEP, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert CliRunner().invoke(cli, ["store", "init", "--db", url]).exit_code == 0
+    return url
+
+
+def _invoke(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.output
+
+
+def test_check_reports_deep_json(deep_file: Path) -> None:
+    code, out = _invoke(["check", str(deep_file)])
+    assert code == 1
+    assert "error[DSLC_JSON_TOO_DEEP]" in out
+
+
+def test_run_option_with_deep_json(deep_file: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "default.json"
+    code, out = _invoke(["run", str(example), "--fields", f"@{deep_file}"])
+    assert code == 2  # a bad option value is a usage error
+    assert "nests too deeply" in out
+
+
+def test_convert_deep_json(deep_file: Path) -> None:
+    code, out = _invoke(["convert", str(deep_file)])
+    assert code == 1
+    assert "nests too deeply" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["store", "import"],
+        ["store", "create", "x", "--file"],
+        ["store", "score", "--events"],
+    ],
+    ids=["import", "create", "score-events"],
+)
+def test_store_commands_with_deep_json(deep_file: Path, db: str, args: list[str]) -> None:
+    code, out = _invoke([*args, str(deep_file), "--db", db])
+    assert code == 1
+    assert "recursion" in out or "deep" in out
+    assert "Traceback" not in out and "internal error" not in out
