@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dslc import ir as I
-from vm.image import Image, _const_key
+from vm.image import Image, const_key
 from vm.instructions import encode_instruction
 from vm.opcodes import COMPARE_NAMES, MAX_OPERAND, OPINFO, PARENT_ATTRS, Flag, Op
 
@@ -58,7 +58,7 @@ class _Generator:
         self.field_index: dict[str, int] = {}
 
     def const(self, value: object) -> int:
-        key = _const_key(value)  # type: ignore[arg-type]
+        key = const_key(value)  # type: ignore[arg-type]
         i = self.const_index.get(key)
         if i is None:
             i = self.const_index[key] = len(self.constants)

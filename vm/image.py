@@ -119,10 +119,10 @@ def encode(image: Image) -> bytes:
     fields = b"".join(struct.pack("<I", strings.add(f)) for f in image.fields)
     entries = b"".join(struct.pack("<II", s, e) for s, e in image.entries)
     pv = image.parent_variables or ()
-    const_index = {_const_key(c): i for i, c in reversed(list(enumerate(image.constants)))}
+    const_index = {const_key(c): i for i, c in reversed(list(enumerate(image.constants)))}
     debug = struct.pack("<H", len(pv))
     for key, value in pv:
-        debug += struct.pack("<IH", strings.add(key), const_index[_const_key(value)])
+        debug += struct.pack("<IH", strings.add(key), const_index[const_key(value)])
     debug += struct.pack("<I", len(image.node_table))
     for offset, node_id in image.node_table:
         debug += struct.pack("<II", offset, strings.add(node_id))
@@ -149,7 +149,7 @@ def encode(image: Image) -> bytes:
     return header + payload
 
 
-def _const_key(value: Scalar) -> tuple[str, str]:
+def const_key(value: Scalar) -> tuple[str, str]:
     """A dictionary key that keeps 1, 1.0, True and -0.0 apart."""
     return (type(value).__name__, repr(value))
 
