@@ -29,11 +29,14 @@ first, so the loop reaches ``<`` and ``>`` in the fewest tests.
 
 from __future__ import annotations
 
+from typing import Any
+
 from vm.image import Image
 from vm.instructions import Instr
 from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, ROWS, Op
 
-Bound = tuple[int, object, object, object, object, object, object]
+# The operands differ by opcode (values, indices, targets): Any by design.
+Bound = tuple[int, Any, Any, Any, Any, Any, Any]
 
 # Bound-only opcodes (never in an image). Compare-and-jump-if-false
 # variants, by where the left and right operands come from:

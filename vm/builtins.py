@@ -254,39 +254,39 @@ def _vm(bid: str, step: str, fn: Callable[..., Any], *args: object) -> Any:
 
 
 def _add(a: object, b: object, bid: str, step: str) -> int | float:
-    return _vm(bid, step, arith, int(Op.ADD), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, arith, int(Op.ADD), a, b)
 
 
 def _sub(a: object, b: object, bid: str, step: str) -> int | float:
-    return _vm(bid, step, arith, int(Op.SUB), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, arith, int(Op.SUB), a, b)
 
 
 def _mul(a: object, b: object, bid: str, step: str) -> int | float:
-    return _vm(bid, step, arith, int(Op.MUL), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, arith, int(Op.MUL), a, b)
 
 
 def _div(a: object, b: object, bid: str, step: str) -> float:
-    return _vm(bid, step, arith, int(Op.DIV), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, arith, int(Op.DIV), a, b)
 
 
 def _int(value: object, bid: str, step: str) -> int:
-    return _vm(bid, step, to_int, value)  # type: ignore[no-any-return]
+    return _vm(bid, step, to_int, value)
 
 
 def _clamp(value: object, low: object, high: object, bid: str, step: str) -> int | float:
-    return _vm(bid, step, clamp, value, low, high)  # type: ignore[no-any-return]
+    return _vm(bid, step, clamp, value, low, high)
 
 
 def _lt(a: object, b: object, bid: str, step: str) -> bool:
-    return _vm(bid, step, compare, COMPARE_NAMES.index("<"), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, compare, COMPARE_NAMES.index("<"), a, b)
 
 
 def _le(a: object, b: object, bid: str, step: str) -> bool:
-    return _vm(bid, step, compare, COMPARE_NAMES.index("<="), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, compare, COMPARE_NAMES.index("<="), a, b)
 
 
 def _gt(a: object, b: object, bid: str, step: str) -> bool:
-    return _vm(bid, step, compare, COMPARE_NAMES.index(">"), a, b)  # type: ignore[no-any-return]
+    return _vm(bid, step, compare, COMPARE_NAMES.index(">"), a, b)
 
 
 def _variable(variables: Mapping[str, object], defaults: Mapping[str, object], name: str) -> object:

@@ -47,7 +47,7 @@ def getter_of(source: object) -> Callable[[str], object]:
         raise TypeError(
             f"fields must be a mapping or an object with get(path), not {type(source).__name__}"
         )
-    return get  # type: ignore[no-any-return]
+    return get
 
 
 class FieldCache:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from vm import errors as E
 from vm.bind import IMAGE_COMPARE
@@ -137,7 +138,7 @@ def clamp(v: object, lo: object, hi: object) -> object:
     return check_number(m if m > lo else lo)  # type: ignore[operator]
 
 
-def compare(cmp: int, a: object, b: object) -> bool:
+def compare(cmp: int, a: Any, b: Any) -> bool:
     if cmp == 2:
         return bool(a == b)
     if cmp == 3:
@@ -147,12 +148,12 @@ def compare(cmp: int, a: object, b: object) -> bool:
     if not ((ta in _NUM_TYPES and tb in _NUM_TYPES) or (ta is str and tb is str)):
         raise Fault(E.COMPARE_TYPE_MISMATCH, f"cannot order {_kind(a)} and {_kind(b)}")
     if cmp == 0:
-        return a < b  # type: ignore[operator,no-any-return]
+        return bool(a < b)
     if cmp == 1:
-        return a <= b  # type: ignore[operator,no-any-return]
+        return bool(a <= b)
     if cmp == 4:
-        return a >= b  # type: ignore[operator,no-any-return]
-    return a > b  # type: ignore[operator,no-any-return]
+        return bool(a >= b)
+    return bool(a > b)
 
 
 def _kind(v: object) -> str:
@@ -180,10 +181,10 @@ def execute(
     pc: int,
     stack: list[object],
     st: RunResult,
-    slots: list[object],
-    get: Callable[[str], object],
-    data: Mapping[str, object],
-    parent: Mapping[str, object],
+    slots: list[Any],
+    get: Callable[[str], Any],
+    data: Mapping[str, Any],
+    parent: Mapping[str, Any],
     steps: int,
     limit: int,
 ) -> tuple[int, int]:
@@ -376,9 +377,7 @@ def _arith_at(op: int, x: object, y: object, node_id: str | None) -> object:
         raise ExecutionError(fault.code, node_id, fault.detail) from None
 
 
-def _slow(
-    op: int, a: object, st: RunResult, stack: list[object], parent: Mapping[str, object]
-) -> None:
+def _slow(op: int, a: Any, st: RunResult, stack: list[Any], parent: Mapping[str, Any]) -> None:
     """The rarer opcodes, kept out of the loop to keep it short."""
     if 0x10 <= op <= 0x15:  # ADD .. MAX
         y = stack.pop()
@@ -391,16 +390,16 @@ def _slow(
         stack.append(clamp(stack.pop(), lo, hi))
     elif op == 0x20:  # CMP (a boolean value)
         y = stack.pop()
-        stack.append(compare(a, stack.pop(), y))  # type: ignore[arg-type]
+        stack.append(compare(a, stack.pop(), y))
     elif op == 0x21:  # NOT
         stack.append(not stack.pop())
     elif op == 0x04:  # PARENT
-        stack.append(parent.get(a))  # type: ignore[arg-type]
+        stack.append(parent.get(a))
     elif op == 0x42:  # SET_DATA
-        st.working_data[a] = stack.pop()  # type: ignore[index]
+        st.working_data[a] = stack.pop()
     elif op == 0x43:  # VETO
         st.points = 0
-        st.case_name = a  # type: ignore[assignment]
+        st.case_name = a
         st.matched = True
         st.vetoed = True
     elif op == 0x44:  # SET_POINTS
