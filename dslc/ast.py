@@ -259,4 +259,6 @@ class Program:
         return out
 
 
-Node = Expr | Compare | And | Or | Not | Stmt | Rule | ElseIf | Program
+# Every node but an else-if branch has a ``type`` (the JSON AST's name).
+TypedNode = Expr | Compare | And | Or | Not | Stmt | Rule | Program
+Node = TypedNode | ElseIf

@@ -34,6 +34,7 @@ from dslc.ast import (
     Compare,
     Cond,
     ElseIf,
+    Expr,
     Field,
     FuncCall,
     Literal,
@@ -48,6 +49,7 @@ from dslc.ast import (
     SetData,
     SetPoints,
     Stmt,
+    TypedNode,
     Veto,
 )
 
@@ -91,8 +93,8 @@ def effective_id(node: Node, default_id: str) -> str:
     return node.id or default_id
 
 
-def _numbered(parent_id: str, nodes: tuple[Node, ...]) -> list[tuple[Node, str]]:
-    return [(n, generated_id(parent_id, cast(str, n.type), i)) for i, n in enumerate(nodes)]
+def _numbered(parent_id: str, nodes: tuple[TypedNode, ...]) -> list[tuple[Node, str]]:
+    return [(n, generated_id(parent_id, n.type, i)) for i, n in enumerate(nodes)]
 
 
 def children(node: Node, node_id: str) -> list[tuple[Node, str]]:
@@ -187,14 +189,19 @@ def _with_filled_id(node: Node, default_id: str, kids: list[Node]) -> Node:
         return dataclasses.replace(
             node, when=cast(Cond, kids[0]), then=cast(tuple[Stmt, ...], tuple(kids[1:]))
         )
+    # The kids are the node's own children, rebuilt: same kinds, new ids.
     if isinstance(node, Compare | Arith):
-        return dataclasses.replace(node, left=kids[0], right=kids[1], id=node_id)
-    if isinstance(node, And | Or | FuncCall):
-        return dataclasses.replace(node, args=tuple(kids), id=node_id)
+        return dataclasses.replace(
+            node, left=cast(Expr, kids[0]), right=cast(Expr, kids[1]), id=node_id
+        )
+    if isinstance(node, And | Or):
+        return dataclasses.replace(node, args=cast(tuple[Cond, ...], tuple(kids)), id=node_id)
+    if isinstance(node, FuncCall):
+        return dataclasses.replace(node, args=cast(tuple[Expr, ...], tuple(kids)), id=node_id)
     if isinstance(node, Not):
-        return dataclasses.replace(node, arg=kids[0], id=node_id)
+        return dataclasses.replace(node, arg=cast(Cond, kids[0]), id=node_id)
     if isinstance(node, AssignPoints | SetCallbackData | SetData | SetPoints | SetCaseName):
-        return dataclasses.replace(node, value=kids[0], id=node_id)
+        return dataclasses.replace(node, value=cast(Expr, kids[0]), id=node_id)
     if isinstance(node, Literal | Field | Return | Veto):
         return dataclasses.replace(node, id=node_id)
     raise TypeError(f"not a surface AST node: {type(node).__name__}")

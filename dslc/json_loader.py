@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from dslc import codes
 from dslc.ast import (
@@ -500,7 +500,8 @@ class _Loader:
                 return None
             return Not(arg=arg, id=node.id, loc=node.loc)
         if node.type == "compare":
-            return self.binary(node, depth, codes.COMPARE_OP_NOT_ALLOWED)
+            # binary() builds a Compare for a compare node
+            return cast(Cond | None, self.binary(node, depth, codes.COMPARE_OP_NOT_ALLOWED))
         # A bare literal or field: one node, the id of its condition position.
         return self.leaf(node)
 
@@ -517,12 +518,12 @@ class _Loader:
                 pointer,
             )
             return None
-        args = _all(
-            [
-                self.condition(item, child_pointer(pointer, i), node.id, i, depth + 1)
-                for i, item in enumerate(value)
-            ]
-        )
+        conditions: list[Cond | None] = [
+            self.condition(item, child_pointer(pointer, i), node.id, i, depth + 1)
+            for i, item in enumerate(value)
+        ]
+        # mypy cannot solve T in T | None for a union T; _all keeps the type.
+        args = cast("tuple[Cond, ...] | None", _all(conditions))
         if args is None or not node.keys_ok:
             return None
         if node.type == "and":
@@ -536,7 +537,8 @@ class _Loader:
         if node is None:
             return None
         if node.type == "arith":
-            return self.binary(node, depth, codes.ARITH_OP_NOT_ALLOWED)
+            # binary() builds an Arith for an arith node
+            return cast(Expr | None, self.binary(node, depth, codes.ARITH_OP_NOT_ALLOWED))
         if node.type == "func_call":
             return self.func_call(node, depth)
         return self.leaf(node)
@@ -571,12 +573,11 @@ class _Loader:
                 pointer,
             )
             return None
-        args = _all(
-            [
-                self.expression(item, child_pointer(pointer, i), node.id, i, depth + 1)
-                for i, item in enumerate(value)
-            ]
-        )
+        expressions: list[Expr | None] = [
+            self.expression(item, child_pointer(pointer, i), node.id, i, depth + 1)
+            for i, item in enumerate(value)
+        ]
+        args = cast("tuple[Expr, ...] | None", _all(expressions))
         if name is None or args is None or not node.keys_ok:
             return None
         return FuncCall(name=name, args=args, id=node.id, loc=node.loc)

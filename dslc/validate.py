@@ -17,6 +17,7 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from dslc import codes
 from dslc.ast import (
@@ -43,6 +44,7 @@ from dslc.ast import (
     SetCaseName,
     SetData,
     SetPoints,
+    Stmt,
     Veto,
 )
 from dslc.diagnostics import Diagnostic, DiagnosticBag
@@ -311,7 +313,7 @@ def _check_func_call(bag: DiagnosticBag, node: Node, node_id: str, section: str)
 
 
 def _check_statement(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
-    stmt_type = str(node.type)
+    stmt_type = str(cast(Stmt, node).type)
     allowed = STATEMENT_SECTIONS[stmt_type]
     if section not in allowed:
         where = ", ".join(s for s in SECTION_ORDER if s in allowed)

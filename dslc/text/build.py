@@ -120,7 +120,7 @@ def _span_loc(start: int, end: int) -> Loc:
 
 
 @v_args(meta=True)
-class _Builder(Transformer_NonRecursive):  # type: ignore[misc]
+class _Builder(Transformer_NonRecursive):
     """Callbacks, one per grammar rule; each returns an AST node, a Piece,
     or a small record that ``start`` assembles into the program."""
 
