@@ -9,6 +9,7 @@ phase of one scoring (analytics fields are a database round trip each).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, runtime_checkable
 
@@ -47,6 +48,8 @@ def getter_of(source: object) -> Callable[[str], object]:
         raise TypeError(
             f"fields must be a mapping or an object with get(path), not {type(source).__name__}"
         )
+    if type(source) is not dict and inspect.iscoroutinefunction(get):
+        raise TypeError("fields has an async get(path): use the async API (run_async, score_async)")
     return get
 
 

@@ -170,6 +170,8 @@ def run(
             raise TypeError(
                 f"fields must be a mapping or an object with get(path), not {type(fields).__name__}"
             ) from None
+        if type(fields) is not dict and inspect.iscoroutinefunction(get):
+            raise TypeError("fields has an async get(path): use vm.run_async")
     slots = program.empty_slots.copy()
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
     if not st.matched:

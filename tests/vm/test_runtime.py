@@ -674,3 +674,11 @@ def test_lists_never_order_whatever_the_instruction_variant(
             data={"a": [1], "b": [2]},
         )
     assert (info.value.code, info.value.node_id) == ("DSL_COMPARE_TYPE_MISMATCH", "cmp")
+
+
+def test_an_async_source_in_a_sync_run_is_a_clear_error() -> None:
+    program = vm.load(dslc.compile_json({"type": "program", "rules": []}))
+    with pytest.raises(TypeError, match="run_async"):
+        vm.run(program, fields=AsyncSource({}))
+    with pytest.raises(TypeError, match="score_async"):
+        vm.score(program, fields=AsyncSource({}))
