@@ -166,3 +166,16 @@ def test_the_examples_use_every_construct() -> None:
         "literal int", "literal float", "literal str", "literal bool", "literal NoneType",
     }  # fmt: skip
     assert expected <= seen, sorted(expected - seen)
+
+
+def test_the_json_of_each_example_compiles_to_the_same_bytes_as_its_text() -> None:
+    """What README promises of `dslc convert`: text and its JSON are one program."""
+    import dslc
+
+    examples = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.strat"))
+    assert examples
+    for path in examples:
+        source = path.read_text(encoding="utf-8")
+        assert dslc.compile_text(source, str(path)) == dslc.compile_json(
+            dslc.text_to_json(source)
+        ), path.name
