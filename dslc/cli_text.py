@@ -17,6 +17,7 @@ import click
 
 from dslc.diagnostics import CompileError, Diagnostic, render
 from dslc.json_loader import load_json
+from dslc.sources import write_atomically
 from dslc.text.compile import validate_text
 from dslc.text.convert import json_to_text
 from dslc.text.format import format_text
@@ -80,7 +81,12 @@ def fmt_command(files: tuple[str, ...], check: bool) -> None:
             )
             click.echo("".join(diff), nl=False)
         else:
-            Path(path).write_text(formatted, encoding="utf-8")
+            try:
+                write_atomically(path, formatted.encode("utf-8"))
+            except OSError as exc:
+                click.echo(f"{name}: error: cannot write: {exc.strerror}", err=True)
+                failed += 1
+                continue
             click.echo(f"reformatted {name}", err=True)
     if check and changed:
         n = changed

@@ -8,6 +8,8 @@ export record whose ``astJson`` holds the program.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,3 +118,19 @@ def _compile_text(src: SourceFile) -> Compiled:
 
     assert src.text is not None
     return compile_text_stages(src.text, src.path)
+
+
+def write_atomically(path: str | Path, data: bytes) -> None:
+    """Write next to the target, then rename over it: a failure (a full disk,
+    an interrupt) never leaves a half-written file where a good one was.
+    Raises OSError; the temporary file is removed."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        if target.exists():
+            shutil.copymode(target, tmp)  # a rewritten file keeps its permissions
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

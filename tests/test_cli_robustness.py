@@ -68,3 +68,14 @@ def test_store_commands_with_deep_json(deep_file: Path, db: str, args: list[str]
     assert code == 1
     assert "recursion" in out or "deep" in out
     assert "Traceback" not in out and "internal error" not in out
+
+
+def test_fmt_rewrites_atomically_and_keeps_the_mode(tmp_path: Path) -> None:
+    path = tmp_path / "x.strat"
+    path.write_text('strategy x\n\notherwise   award 1 points as "y"\n', encoding="utf-8")
+    path.chmod(0o640)
+    code, out = _invoke(["fmt", str(path)])
+    assert code == 0, out
+    assert path.read_text(encoding="utf-8") == 'strategy x\n\notherwise award 1 points as "y"\n'
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["x.strat"]  # no temporary left behind

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from dslc import ir
 from dslc.cli.common import echo_diagnostics, fail, fail_compile
 from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError, Diagnostic
-from dslc.sources import SOURCE_SUFFIXES, compile_file, read_source
+from dslc.sources import SOURCE_SUFFIXES, compile_file, read_source, write_atomically
 from vm.disasm import disassemble
 
 EMITS = ("image", "ast", "ir", "optimized", "asm")
@@ -28,18 +27,6 @@ def _compile_or_exit(path: str) -> Compiled:
         return compile_file(src)
     except CompileError as exc:
         fail_compile(exc)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write next to the target, then rename: a failure never leaves a
-    half-written image where a good one was."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail(f"cannot write {path}: {exc.strerror}")
 
 
 @click.command("compile")
@@ -79,7 +66,10 @@ def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> No
     target = Path(output) if output else Path(file).with_suffix(".sbc")
     if target.resolve() == Path(file).resolve():
         fail("the output would overwrite the input; pass -o")
-    _write_atomically(target, compiled.data)
+    try:
+        write_atomically(target, compiled.data)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror}")
     click.echo(f"{file} -> {target} ({len(compiled.data)} bytes)", err=True)
 
 
