@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -79,3 +80,24 @@ def test_fmt_rewrites_atomically_and_keeps_the_mode(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == 'strategy x\n\notherwise award 1 points as "y"\n'
     assert path.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["x.strat"]  # no temporary left behind
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for name, command in group.commands.items():
+        out.append((*prefix, name))
+        if isinstance(command, click.Group):
+            out.extend(_commands(command, (*prefix, name)))
+    return out
+
+
+def test_every_command_is_there_and_has_help() -> None:
+    names = _commands(cli)
+    top = {n[0] for n in names}
+    assert {"compile", "check", "fmt", "convert", "disasm", "verify", "run", "store"} <= top
+    assert len([n for n in names if n[0] == "store"]) >= 13
+    for name in names:
+        code, out = _invoke([*name, "--help"])
+        assert code == 0, name
+        usage, _, body = out.partition("\n\n")
+        assert usage.startswith("Usage:") and body.strip(), name

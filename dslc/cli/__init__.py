@@ -1,7 +1,8 @@
 """The ``dslc`` command line.
 
 Commands live in small modules (``build``, ``inspect``, ``execute`` here;
-``fmt`` and ``convert`` in ``dslc.cli_text``). Other packages add command
+``fmt`` and ``convert`` in ``dslc.cli_text``, which must not import this
+package). Other packages add command
 groups through the ``dslc.commands`` entry point group (the store's
 ``dslc store`` does), so ``dslc`` never imports a package that depends on it.
 """
@@ -15,6 +16,7 @@ from importlib.metadata import entry_points
 import click
 
 from dslc.cli import build, execute, inspect
+from dslc.cli_text import COMMANDS as TEXT_COMMANDS
 
 INTERNAL_ERROR_EXIT = 70
 
@@ -29,17 +31,8 @@ def cli() -> None:
     """
 
 
-for command in (*build.COMMANDS, *inspect.COMMANDS, *execute.COMMANDS):
+for command in (*build.COMMANDS, *inspect.COMMANDS, *execute.COMMANDS, *TEXT_COMMANDS):
     cli.add_command(command)
-
-
-def _add_text_commands() -> None:
-    try:
-        from dslc.cli_text import COMMANDS as TEXT_COMMANDS
-    except ImportError:  # the text front end is optional at import time
-        return
-    for command in TEXT_COMMANDS:
-        cli.add_command(command)
 
 
 def _add_plugins() -> None:
@@ -50,7 +43,6 @@ def _add_plugins() -> None:
             click.echo(f"dslc: warning: cannot load command {ep.name!r}: {exc}", err=True)
 
 
-_add_text_commands()
 _add_plugins()
 
 
