@@ -57,18 +57,6 @@ AR_FF = 0x90  # field (+|-|*) field, pushed
 ASSIGN_K = 0x91  # assign a constant number of points
 
 
-BOUND_NAMES = {
-    CJ_SS: "CJ_SS",
-    CJ_FK: "CJ_FK",
-    CJ_FF: "CJ_FF",
-    CJ_SK: "CJ_SK",
-    CJ_SF: "CJ_SF",
-    CJ_DK: "CJ_DK",
-    CJ_AK: "CJ_AK",
-    AR_FF: "AR_FF",
-    ASSIGN_K: "ASSIGN_K",
-}
-
 _ARITH_FUSABLE = frozenset({int(Op.ADD), int(Op.SUB), int(Op.MUL)})
 _CJ = frozenset({int(Op.CMP_JUMP_IF_FALSE), int(Op.CMP_JUMP_IF_TRUE)})
 

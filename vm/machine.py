@@ -27,8 +27,7 @@ from vm.program import Program
 
 INT64_MIN = -(1 << 63)
 INT64_MAX = (1 << 63) - 1
-NUMERIC = (int, float, bool)
-_NUM_TYPES = frozenset(NUMERIC)
+_NUM_TYPES = frozenset((int, float, bool))
 
 
 class Fault(Exception):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from vm import errors as E
 from vm.errors import ExecutionError
-from vm.host import FieldCache
+from vm.host import AsyncFieldSource, FieldCache, FieldSource
 from vm.machine import RunResult, Suspend, execute
 from vm.opcodes import PHASES
 from vm.program import PhaseCode, Program
@@ -140,7 +140,7 @@ def new_cache(program: Program, fields: object) -> FieldCache:
 def run(
     program: Program,
     phase: str = "full",
-    fields: object = None,
+    fields: FieldSource | None = None,
     data: Mapping[str, object] | None = None,
     parent: Mapping[str, object] | None = None,
     budget: int | None = None,
@@ -161,11 +161,12 @@ def run(
         limit = NO_LIMIT
     else:
         st, limit = _start(phase, code, data, parent, budget)
+    get: Callable[[str], object]
     if fields is None:
         get = _null_get
     else:
         try:
-            get = fields.get  # type: ignore[attr-defined]
+            get = fields.get
         except AttributeError:
             raise TypeError(
                 f"fields must be a mapping or an object with get(path), not {type(fields).__name__}"
@@ -186,7 +187,7 @@ def _null_get(_path: str) -> object:
 async def run_async(
     program: Program,
     phase: str = "full",
-    fields: object = None,
+    fields: AsyncFieldSource | FieldSource | None = None,
     data: Mapping[str, object] | None = None,
     parent: Mapping[str, object] | None = None,
     budget: int | None = None,

@@ -682,3 +682,11 @@ def test_an_async_source_in_a_sync_run_is_a_clear_error() -> None:
         vm.run(program, fields=AsyncSource({}))
     with pytest.raises(TypeError, match="score_async"):
         vm.score(program, fields=AsyncSource({}))
+
+
+def test_fields_read_reports_each_phase_separately() -> None:
+    """LANGUAGE.md section 3: a host can ask which fields a section may read."""
+    program = vm.load(dslc.compile_json(EXTEND))
+    assert program.fields_read("full") == frozenset()
+    assert program.fields_read("pre") == {"data.blocked"}
+    assert program.fields_read("post") == {"data.is_weekend", "parent.points"}
