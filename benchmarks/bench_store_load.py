@@ -29,7 +29,7 @@ from sqlalchemy import delete
 
 import dslc
 import vm
-from store import compiler
+from store import toolchain
 from store.db import Database
 from store.loader import StrategyLoader
 from store.migrate import init
@@ -85,10 +85,10 @@ def run(db: Database, realm: str, repeat: int, number: int) -> None:
     loader.load(row.strategy_ref)  # warm connections and imports
     memo.load(row.strategy_ref)
 
-    before = compiler.STATS.compilations
+    before = toolchain.STATS.compilations
     cached = _median_us(lambda: loader.load(row.strategy_ref), repeat, number)
     memoised = _median_us(lambda: memo.load(row.strategy_ref), repeat, number)
-    assert compiler.STATS.compilations == before, "a cached load compiled"
+    assert toolchain.STATS.compilations == before, "a cached load compiled"
     compiled = _median_us(lambda: vm.load(dslc.compile_json(ast)), repeat, number)
     image = dslc.compile_json(ast)
     verify = _median_us(lambda: vm.load(image), repeat, number)

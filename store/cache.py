@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store import compiler
+from store import toolchain
 from store.models import StrategyBytecode, StrategyDefinition
 
 
@@ -40,7 +40,7 @@ def canonical_source(
     round trip (which reorders keys) does not change the hash."""
     document = {
         "astJson": ast,
-        "compiler": compiler.compiler_fingerprint(),
+        "compiler": toolchain.compiler_fingerprint(),
         "parentStrategyId": parent,
         "sourceText": source_text,
         "type": type_,
@@ -61,7 +61,7 @@ def key_for(row: StrategyDefinition) -> CacheKey:
     return CacheKey(
         strategy_id=row.id,
         version=row.version,
-        format_version=compiler.format_version(),
+        format_version=toolchain.format_version(),
         source_hash=source_hash(row.type, row.parentStrategyId, row.astJson, row.sourceText),
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from store import compiler, importer
+from store import importer, toolchain
 from store.cli_common import (
     REALM_ENV,
     UUID_REF,
@@ -28,6 +28,7 @@ from store.db import Database
 from store.errors import StoreError
 from store.loader import LoadedStrategy, StrategyLoader
 from store.service import StrategyService
+from store.toolchain import ExecutionError
 
 
 @click.command("import")
@@ -136,13 +137,9 @@ def score_command(
         loaded = _Strategies(db, realm, draft).load(ref)
     try:
         result = loaded.score(fields=fields, data=data)
-    except Exception as exc:
-        code = getattr(exc, "code", None)
-        if code is None:
-            raise
-        node = getattr(exc, "node_id", None)
-        where = f" at node {node}" if node else ""
-        raise StoreCliError(f"runtime error[{code}]{where}: {getattr(exc, 'detail', exc)}") from exc
+    except ExecutionError as exc:
+        where = f" at node {exc.node_id}" if exc.node_id else ""
+        raise StoreCliError(f"runtime error[{exc.code}]{where}: {exc.detail}") from exc
     out: dict[str, Any] = {"strategy": loaded.ref}
     if loaded.definition is not None:
         out["name"] = loaded.definition.name
@@ -235,15 +232,8 @@ def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
                 out["version"] = loaded.definition.version
             try:
                 result = loaded.score(fields=event.fields, data=event.data)
-            except Exception as exc:
-                code = getattr(exc, "code", None)
-                if code is None:
-                    raise  # not a strategy's runtime error: a bug, not an event's fault
-                out["error"] = {
-                    "code": code,
-                    "node_id": getattr(exc, "node_id", None),
-                    "message": str(getattr(exc, "detail", exc)),
-                }
+            except ExecutionError as exc:
+                out["error"] = {"code": exc.code, "node_id": exc.node_id, "message": exc.detail}
             else:
                 out.update(
                     points=result.points,
@@ -285,7 +275,7 @@ class _Strategies:
         """A built-in id, or ``custom:<uuid>`` of the row REF names."""
         if UUID_REF.match(ref) and not ref.startswith("custom:"):
             return f"custom:{ref}"
-        if ref.startswith("custom:") or (ref in compiler.builtin_registry() and not self.draft):
+        if ref.startswith("custom:") or (ref in toolchain.builtin_registry() and not self.draft):
             return ref
         return resolve_ref(StrategyService(self.db), self.realm, ref).strategy_ref
 

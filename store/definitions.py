@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from store import cache, compiler
+from store import cache, toolchain
 from store.errors import InvalidDefinition
 from store.models import StrategyType
 
@@ -52,7 +52,7 @@ def prepare(
     """
     filename = f"{name}.strat" if source_text is not None else f"{name}.json"
     if source_text is not None:
-        derived = compiler.text_to_json(source_text, filename)
+        derived = toolchain.text_to_json(source_text, filename)
         if ast is not None and _canonical(ast) != _canonical(derived):
             _refuse(
                 f"{name!r} is inconsistent",
@@ -61,7 +61,7 @@ def prepare(
                 "/astJson",
             )
         ast = derived
-        type_, parent = _from_header(name, type_, parent, compiler.text_header(source_text))
+        type_, parent = _from_header(name, type_, parent, toolchain.text_header(source_text))
     type_ = type_ or StrategyType.DSL_FULL.value
     if type_ not in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
         _refuse(
@@ -73,7 +73,7 @@ def prepare(
     if ast is None:
         _refuse(f"{name!r} has no program", SOURCE_MISMATCH, "astJson is missing", "/astJson")
     check_parent(name, type_, parent, ast)
-    image = compiler.compile_program(ast, source_text, filename)
+    image = toolchain.compile_program(ast, source_text, filename)
     return Prepared(
         type=type_,
         parentStrategyId=parent,
@@ -135,7 +135,7 @@ def check_parent(name: str, type_: str, parent: str | None, ast: dict[str, Any])
             "a DSL_EXTEND strategy needs parentStrategyId naming a built-in",
             "/parentStrategyId",
         )
-    registry = compiler.builtin_registry()
+    registry = toolchain.builtin_registry()
     if parent not in registry:
         known = ", ".join(registry.ids())
         _refuse(

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from store import compiler
+from store import toolchain
 from store.errors import ImmutableVersion, InvalidPayload, NotFound, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
@@ -187,7 +187,7 @@ def read_text_record(path: Path) -> TextRecord:
         raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
         raise InvalidPayload(f"{path} is not UTF-8 text: {exc}") from exc
-    header = compiler.text_header(text)
+    header = toolchain.text_header(text)
     # Type and parent are spelled out (the service would derive the same)
     # so that re-importing compares them with the stored row.
     return TextRecord(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache as cache_query
 from typing import Any, Literal
@@ -34,11 +35,12 @@ from sqlalchemy import (
     select,
 )
 
-from store import cache, compiler
+from store import cache, toolchain
 from store.db import Database
 from store.errors import ImageRejected, InvalidDefinition, NotFound
 from store.models import StrategyBytecode, StrategyDefinition, StrategyStatus, StrategyType
 from store.service import parse_id
+from store.toolchain import BuiltinStrategy, Program, Score
 
 CUSTOM_PREFIX = "custom:"
 _AUTHORED = (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND)
@@ -68,21 +70,18 @@ class LoadedStrategy:
 
     ref: str
     kind: Literal["custom", "builtin"]
-    program: Any | None
-    parent: Any | None
+    program: Program | None
+    parent: BuiltinStrategy | None
     definition: DefinitionInfo | None = None
     compiled: bool = False
 
-    def score(self, fields: Any = None, data: Any = None) -> Any:
-        """Score one event (``vm.score``; a bare built-in runs on its own)."""
+    def score(self, fields: object = None, data: Mapping[str, object] | None = None) -> Score:
+        """Score one event (``vm.score``; a bare built-in runs on its own with
+        its default variables). A failure raises ``vm.ExecutionError``."""
         if self.program is not None:
-            return compiler.vm_score(self.program, fields=fields, data=data, parent=self.parent)
+            return toolchain.score(self.program, fields=fields, data=data, parent=self.parent)
         assert self.parent is not None
-        return self.parent.calculate_points(
-            fields if fields is not None else {},
-            data if data is not None else {},
-            self.parent.default_variables(),
-        )
+        return toolchain.score_builtin(self.parent, fields=fields, data=data)
 
 
 class StrategyLoader:
@@ -96,7 +95,7 @@ class StrategyLoader:
     def __init__(self, db: Database, *, memo_size: int = 256) -> None:
         self.db = db
         self.memo_size = memo_size
-        self._memo: OrderedDict[cache.CacheKey, Any] = OrderedDict()
+        self._memo: OrderedDict[cache.CacheKey, Program] = OrderedDict()
         self._lock = threading.Lock()
 
     def load(self, ref: str, *, realm_id: str | None = None) -> LoadedStrategy:
@@ -143,7 +142,7 @@ class StrategyLoader:
     # -- internals ----------------------------------------------------------
 
     def _builtin(self, ref: str) -> LoadedStrategy:
-        registry = compiler.builtin_registry()
+        registry = toolchain.builtin_registry()
         if ref not in registry:
             raise NotFound(f"no built-in strategy {ref!r} (known: {', '.join(registry.ids())})")
         return LoadedStrategy(ref=ref, kind="builtin", program=None, parent=registry.get(ref))
@@ -151,7 +150,7 @@ class StrategyLoader:
     def _load(
         self, ref: str, sid: uuid.UUID, realm_id: str | None, *, published_only: bool
     ) -> LoadedStrategy:
-        format_version = compiler.format_version()
+        format_version = toolchain.format_version()
         # The hot path: one Core query (no ORM session) for the row to run
         # and its cache entries of this image format.
         with self.db.read_connection() as conn:
@@ -201,22 +200,22 @@ class StrategyLoader:
         info: DefinitionInfo,
         ast: dict[str, Any],
         source_text: str | None,
-    ) -> tuple[Any, bool]:
+    ) -> tuple[Program, bool]:
         if image is not None:
             try:
-                return compiler.load_image(image), False
+                return toolchain.load_image(image), False
             except ImageRejected:
                 # Written by a faulty compiler or damaged: rebuild, don't fail.
                 with self.db.transaction() as session:
                     cache.discard(session, key)
         filename = f"{info.name}.strat" if source_text is not None else f"{info.name}.json"
-        image = compiler.compile_program(ast, source_text, filename)
-        program = compiler.load_image(image)
+        image = toolchain.compile_program(ast, source_text, filename)
+        program = toolchain.load_image(image)
         with self.db.transaction() as session:
             cache.put(session, key, image)
         return program, True
 
-    def _memo_get(self, key: cache.CacheKey) -> Any | None:
+    def _memo_get(self, key: cache.CacheKey) -> Program | None:
         if self.memo_size <= 0:
             return None
         with self._lock:
@@ -225,7 +224,7 @@ class StrategyLoader:
                 self._memo.move_to_end(key)
             return program
 
-    def _memo_put(self, key: cache.CacheKey, program: Any) -> None:
+    def _memo_put(self, key: cache.CacheKey, program: Program) -> None:
         if self.memo_size <= 0:
             return
         with self._lock:
@@ -299,10 +298,10 @@ def _not_served(conn: Connection, sid: uuid.UUID, realm_id: str | None) -> NotFo
     )
 
 
-def _parent(info: DefinitionInfo) -> Any | None:
+def _parent(info: DefinitionInfo) -> BuiltinStrategy | None:
     if info.type != StrategyType.DSL_EXTEND or info.parentStrategyId is None:
         return None
-    registry = compiler.builtin_registry()
+    registry = toolchain.builtin_registry()
     if info.parentStrategyId not in registry:
         raise InvalidDefinition(
             f"{info.name!r} version {info.version} extends {info.parentStrategyId!r}, "

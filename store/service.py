@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from store import cache, compiler, definitions, schemas
+from store import cache, definitions, schemas, toolchain
 from store.db import Database
 from store.errors import Conflict, ImmutableVersion, InvalidPayload, NotFound
 from store.models import DB_NOW, StrategyDefinition, StrategyStatus
@@ -232,7 +232,7 @@ class StrategyService:
         key = cache.CacheKey(
             strategy_id=row.id,
             version=row.version,
-            format_version=compiler.format_version(),
+            format_version=toolchain.format_version(),
             source_hash=prepared.source_hash,
         )
         cache.put(session, key, prepared.image)

@@ -42,6 +42,43 @@ def test_packages_import_only_what_design_allows(package: str) -> None:
     assert not bad, "\n".join(bad)
 
 
+def _by_name_imports(path: Path) -> list[str]:
+    """Calls that import a module named by a string: ``importlib.import_module``
+    and ``__import__``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name in ("import_module", "__import__"):
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} calls {name}")
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(OURS))
+def test_no_imports_by_name(package: str) -> None:
+    """Every dependency is an import statement, visible to this test and mypy."""
+    found = [
+        hit for path in sorted((ROOT / package).rglob("*.py")) for hit in _by_name_imports(path)
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_the_store_reaches_the_toolchain_through_one_module() -> None:
+    """``store/toolchain.py`` is the store's one door to ``dslc`` and ``vm``,
+    and this test sees it (it once loaded them by name, invisibly)."""
+    users = {
+        path.relative_to(ROOT).as_posix(): imported_roots(path) & {"dslc", "vm"}
+        for path in sorted((ROOT / "store").rglob("*.py"))
+    }
+    assert users["store/toolchain.py"] == {"dslc", "vm"}
+    others = {
+        path: roots for path, roots in users.items() if roots and path != "store/toolchain.py"
+    }
+    assert not others, f"import dslc/vm through store.toolchain instead: {others}"
+
+
 def test_the_rules_cover_every_package() -> None:
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists()} - {
         "tests",

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from store import compiler
+from store import toolchain
 from store.db import Database, make_engine, normalise_url
 from store.loader import StrategyLoader
 from store.migrate import init
@@ -130,9 +130,9 @@ def loader(db: Database) -> StrategyLoader:
 
 
 @pytest.fixture
-def stats() -> compiler.CompileStats:
-    compiler.STATS.reset()
-    return compiler.STATS
+def stats() -> toolchain.CompileStats:
+    toolchain.STATS.reset()
+    return toolchain.STATS
 
 
 class StatementLog:

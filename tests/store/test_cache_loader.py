@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from store import cache, compiler
+from store import cache, toolchain
 from store.db import Database
 from store.errors import InvalidPayload, NotFound
 from store.loader import StrategyLoader
@@ -35,7 +35,7 @@ def _cache_rows(db: Database) -> int:
 
 
 def test_second_load_of_a_published_strategy_does_not_compile(
-    service: StrategyService, loader: StrategyLoader, db: Database, stats: compiler.CompileStats
+    service: StrategyService, loader: StrategyLoader, db: Database, stats: toolchain.CompileStats
 ) -> None:
     row = _published(service, points=4)
     _drop_cache(db)  # publishing filled it; start from a cold cache
@@ -52,7 +52,7 @@ def test_second_load_of_a_published_strategy_does_not_compile(
 
 
 def test_publish_prefills_the_cache(
-    service: StrategyService, loader: StrategyLoader, stats: compiler.CompileStats
+    service: StrategyService, loader: StrategyLoader, stats: toolchain.CompileStats
 ) -> None:
     row = _published(service)
     stats.reset()
@@ -61,7 +61,7 @@ def test_publish_prefills_the_cache(
 
 
 def test_editing_a_draft_invalidates_its_cache_entry(
-    service: StrategyService, loader: StrategyLoader, db: Database, stats: compiler.CompileStats
+    service: StrategyService, loader: StrategyLoader, db: Database, stats: toolchain.CompileStats
 ) -> None:
     draft = service.create(REALM, programs.create(points=1))
     before = loader.simulate(REALM, draft.id)
@@ -79,7 +79,7 @@ def test_editing_a_draft_invalidates_its_cache_entry(
 
 
 def test_a_source_changed_behind_the_service_misses_the_cache(
-    service: StrategyService, loader: StrategyLoader, db: Database, stats: compiler.CompileStats
+    service: StrategyService, loader: StrategyLoader, db: Database, stats: toolchain.CompileStats
 ) -> None:
     """The key hashes the row's current source, so even a row edited by
     another tool (say, GAME itself on a shared database) is never served
@@ -101,15 +101,15 @@ def test_a_new_format_version_invalidates(
     service: StrategyService,
     loader: StrategyLoader,
     db: Database,
-    stats: compiler.CompileStats,
+    stats: toolchain.CompileStats,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     row = _published(service)
     stats.reset()
     assert loader.load(row.strategy_ref).compiled is False
 
-    current = compiler.format_version()
-    monkeypatch.setattr(compiler, "format_version", lambda: current + 1)
+    current = toolchain.format_version()
+    monkeypatch.setattr(toolchain, "format_version", lambda: current + 1)
     assert loader.load(row.strategy_ref).compiled is True
     assert loader.load(row.strategy_ref).compiled is False
     assert stats.compilations == 1
@@ -122,18 +122,18 @@ def test_a_new_format_version_invalidates(
 def test_a_new_compiler_invalidates(
     service: StrategyService,
     loader: StrategyLoader,
-    stats: compiler.CompileStats,
+    stats: toolchain.CompileStats,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     row = _published(service)
     stats.reset()
-    monkeypatch.setattr(compiler, "compiler_fingerprint", lambda: "a-newer-compiler")
+    monkeypatch.setattr(toolchain, "compiler_fingerprint", lambda: "a-newer-compiler")
     assert loader.load(row.strategy_ref).compiled is True
     assert stats.compilations == 1
 
 
 def test_a_rejected_cached_image_is_rebuilt(
-    service: StrategyService, loader: StrategyLoader, db: Database, stats: compiler.CompileStats
+    service: StrategyService, loader: StrategyLoader, db: Database, stats: toolchain.CompileStats
 ) -> None:
     row = _published(service, points=3)
     with db.transaction() as session:
@@ -199,7 +199,14 @@ def test_dsl_extend_runs_with_its_parent(service: StrategyService, loader: Strat
 def test_builtin_ids_resolve_to_builtins(loader: StrategyLoader) -> None:
     loaded = loader.load("default")
     assert (loaded.kind, loaded.program) == ("builtin", None)
-    assert loaded.score(fields={"task.measurements_count": 1}).case_name == "BasicEngagement"
+    result = loaded.score(fields={"task.measurements_count": 1})
+    assert isinstance(result, toolchain.Score)
+    assert (result.points, result.case_name) == (1, "BasicEngagement")
+    # A failing built-in raises the VM's own runtime error, typed, like a program.
+    with pytest.raises(toolchain.ExecutionError) as failed:
+        loaded.score(fields={"task.measurements_count": "many"})
+    assert failed.value.code == "DSL_COMPARE_TYPE_MISMATCH"
+    assert failed.value.node_id == "builtin:default.basic_engagement"
     with pytest.raises(NotFound, match="built-in"):
         loader.load("no_such_strategy")
     with pytest.raises(InvalidPayload):
@@ -212,13 +219,13 @@ def test_memo_skips_even_decoding(service: StrategyService, db: Database) -> Non
     row = _published(service)
     memo = StrategyLoader(db)
     first = memo.load(row.strategy_ref)
-    loads = compiler.STATS.loads
+    loads = toolchain.STATS.loads
     assert memo.load(row.strategy_ref).program is first.program
-    assert compiler.STATS.loads == loads
+    assert toolchain.STATS.loads == loads
 
 
 def test_concurrent_fills_of_one_entry_are_fine(
-    service: StrategyService, db: Database, stats: compiler.CompileStats
+    service: StrategyService, db: Database, stats: toolchain.CompileStats
 ) -> None:
     row = _published(service, points=8)
     _drop_cache(db)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from store import compiler
+from store import toolchain
 from store.cli import store_group
 from store.db import Database
 from tests.store import programs
@@ -146,7 +146,7 @@ def test_failing_events_do_not_stop_the_batch(cli: Any, tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("stored")
 def test_each_strategy_is_loaded_once(
-    cli: Any, tmp_path: Path, stats: compiler.CompileStats
+    cli: Any, tmp_path: Path, stats: toolchain.CompileStats
 ) -> None:
     # "Four" names the newest row, version 2, as "Four@2" does (both serve
     # the published version 1); then a second strategy.

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 import dslc
-from store import compiler
+from store import toolchain
 from store.cli import store_group
 from store.errors import InvalidDefinition
 from store.loader import StrategyLoader
@@ -90,7 +90,7 @@ def test_text_that_does_not_compile_reports_lines(service: StrategyService) -> N
 
 
 def test_new_json_drops_the_stale_text_and_new_text_rederives(
-    service: StrategyService, stats: compiler.CompileStats
+    service: StrategyService, stats: toolchain.CompileStats
 ) -> None:
     row = service.create(REALM, {"name": "Tiers", "sourceText": FULL})
     edited = service.update(REALM, row.id, {"description": "kept text"})

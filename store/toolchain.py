@@ -1,0 +1,212 @@
+"""The store's one door to the compiler and the VM.
+
+Everything the store needs from ``dslc`` and ``vm`` goes through here, with
+ordinary imports (DESIGN.md: no imports by name between our packages), so
+the layer test, mypy and a reader all see the dependency. This module is
+where compilations are counted (the cache tests and the benchmark read
+``STATS``), where a ``dslc.CompileError`` becomes the store's
+``InvalidDefinition``, and where a cache key's dependencies are named
+(``format_version`` and ``compiler_fingerprint``).
+
+``vm.Program``, ``vm.Score`` and ``vm.ExecutionError`` pass through
+unchanged: a loaded program is a ``Program``, scoring returns a ``Score``
+and a runtime failure raises ``ExecutionError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, cast
+
+import dslc
+import vm
+from dslc.diagnostics import CompileError, line_col
+from store.errors import ImageRejected, InvalidDefinition
+from vm import ExecutionError, Program, Score, VerifyError
+from vm.builtins import (
+    DEFAULT_REGISTRY,
+    BuiltinError,
+    BuiltinRegistry,
+    BuiltinStrategy,
+    FieldReader,
+    ParentResult,
+)
+
+__all__ = [
+    "STATS",
+    "BuiltinRegistry",
+    "BuiltinStrategy",
+    "CompileError",
+    "CompileStats",
+    "ExecutionError",
+    "Program",
+    "Score",
+    "builtin_registry",
+    "compile_program",
+    "compiler_fingerprint",
+    "diagnostics_of",
+    "format_version",
+    "load_image",
+    "score",
+    "score_builtin",
+    "text_header",
+    "text_to_json",
+]
+
+
+@dataclass
+class CompileStats:
+    """Process-wide counters, for tests and benchmarks."""
+
+    compilations: int = 0
+    loads: int = 0
+
+    def reset(self) -> None:
+        self.compilations = 0
+        self.loads = 0
+
+
+STATS = CompileStats()
+_stats_lock = threading.Lock()
+
+
+def diagnostics_of(exc: CompileError, source: str | None = None) -> list[dict[str, Any]]:
+    """A compile error's diagnostics as the store reports them (JSON-ready
+    dicts), with line and column when the source text is at hand."""
+    out = []
+    for diagnostic in exc.diagnostics:
+        item = diagnostic.to_dict()
+        text = source if source is not None else exc.source
+        if text is not None and diagnostic.start >= 0:
+            # Offsets are for tools; people read lines and columns.
+            item["line"], item["column"] = line_col(text, diagnostic.start)
+        out.append(item)
+    return out
+
+
+def compile_program(ast: dict[str, Any], source_text: str | None, filename: str) -> bytes:
+    """Compile a definition's source to an image; text wins when present
+    (its diagnostics carry lines and columns)."""
+    try:
+        if source_text is not None:
+            from dslc.text import compile_text
+
+            image = compile_text(source_text, filename)
+        else:
+            image = dslc.compile_json(ast, filename)
+    except CompileError as exc:
+        raise InvalidDefinition(
+            f"{filename} does not compile", diagnostics_of(exc, source_text)
+        ) from exc
+    with _stats_lock:
+        STATS.compilations += 1
+    return image
+
+
+def text_to_json(source_text: str, filename: str) -> dict[str, Any]:
+    """The JSON AST of a text-language program (what ``astJson`` stores)."""
+    from dslc.text import text_to_json as convert
+
+    try:
+        return convert(source_text, filename)
+    except CompileError as exc:
+        raise InvalidDefinition(
+            f"{filename} does not parse", diagnostics_of(exc, source_text)
+        ) from exc
+
+
+def text_header(source_text: str) -> dict[str, str | None]:
+    """``{"type", "parent", "name"}`` from a text program's leading lines
+    (the JSON AST has no place for the parent of an ``extends`` strategy)."""
+    from dslc.text import parse_header
+
+    return parse_header(source_text)
+
+
+def load_image(image: bytes) -> Program:
+    """Verify and load an image into a ``vm.Program``."""
+    try:
+        program = vm.load(image)
+    except VerifyError as exc:
+        raise ImageRejected(f"the VM refused the image: {exc}") from exc
+    with _stats_lock:
+        STATS.loads += 1
+    return program
+
+
+def score(
+    program: Program,
+    *,
+    fields: object,
+    data: Mapping[str, object] | None,
+    parent: BuiltinStrategy | None,
+) -> Score:
+    """Score one event with a loaded program (``vm.score``); a failing rule
+    raises ``vm.ExecutionError``."""
+    return vm.score(program, fields=fields, data=data, parent=parent)
+
+
+def score_builtin(
+    builtin: BuiltinStrategy, *, fields: object, data: Mapping[str, object] | None
+) -> Score:
+    """Score one event with a bare built-in and its default variables, as a
+    ``Score``; a failing built-in raises ``ExecutionError`` like a program."""
+    # A mapping (or nothing) is wrapped; anything else is an analytics
+    # source with ``get(path)``, as the VM takes it.
+    reader = _Fields(fields) if fields is None or isinstance(fields, Mapping) else fields
+    try:
+        result = ParentResult.normalise(
+            builtin.calculate_points(
+                cast(FieldReader, reader), data or {}, builtin.default_variables()
+            )
+        )
+    except BuiltinError as exc:
+        raise ExecutionError(exc.code, exc.node_id, exc.detail) from None
+    return Score(result.points, result.case_name, dict(result.callback_data))
+
+
+class _Fields:
+    """A plain mapping of field paths (or nothing) as a built-in's reader."""
+
+    def __init__(self, values: Mapping[str, object] | None) -> None:
+        self._values = values or {}
+
+    def get(self, path: str) -> object:
+        return self._values.get(path)
+
+
+def format_version() -> int:
+    """The image format the installed VM reads (part of every cache key)."""
+    return vm.FORMAT_VERSION
+
+
+def builtin_registry() -> BuiltinRegistry:
+    """The built-in strategies a DSL_EXTEND may name as its parent."""
+    return DEFAULT_REGISTRY
+
+
+@cache
+def compiler_fingerprint() -> str:
+    """A digest of the compiler's own code (``dslc`` and its grammar).
+
+    Part of the cache key's source hash: the same source compiled by a
+    different compiler may give different bytes, and the package version
+    does not move on every change, so the code itself is hashed (once per
+    process, a few hundred kilobytes at most).
+    """
+    digest = hashlib.sha256()
+    roots = (Path(dslc.__file__ or "").parent, Path(str(resources.files("grammar"))))
+    for root in roots:
+        for path in sorted(root.rglob("*")):
+            if path.suffix in {".py", ".lark"} and path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(b"\0")
+                digest.update(path.read_bytes())
+                digest.update(b"\0")
+    return digest.hexdigest()[:16]
