@@ -39,3 +39,17 @@ def corpus_records() -> list[dict[str, Any]]:
             pytest.fail(reason + " (DSLC_REQUIRE_SHARED=1)")
         pytest.skip(reason)
     return load_corpus()
+
+PIPELINE_PATH = CORPUS_PATH.with_name("pipeline.jsonl")
+
+
+@pytest.fixture(scope="session")
+def pipeline_records() -> list[dict[str, Any]]:
+    """The DSL_EXTEND pipeline records (``shared/conformance/pipeline.jsonl``),
+    skipped or required exactly like ``corpus_records``."""
+    if not PIPELINE_PATH.is_file():
+        reason = f"pipeline conformance records not found at {PIPELINE_PATH}"
+        if os.environ.get("DSLC_REQUIRE_SHARED") == "1":
+            pytest.fail(reason + " (DSLC_REQUIRE_SHARED=1)")
+        pytest.skip(reason)
+    return load_corpus(PIPELINE_PATH)

@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
 from vm.errors import ARITH_OUT_OF_RANGE, ASSIGN_POINTS_NOT_NUMBER
-from vm.machine import Fault, arith, clamp, compare, to_int
+from vm.machine import Fault, arith, compare, to_int
 from vm.opcodes import COMPARE_NAMES, Op
 
 __all__ = [
@@ -140,39 +140,24 @@ class ParentResult:
 
     @classmethod
     def normalise(cls, raw: object) -> ParentResult:
-        """Accept what a parent may return and give one shape.
+        """Give what a parent returned one shape, as GAME's
+        ``_normalize_parent_tuple`` does (LANGUAGE.md section 4).
 
-        Accepted: a ``ParentResult``; a tuple ``(points, case_name)`` or
-        ``(points, case_name, callback_data)``; a dict with any of the keys
-        ``points``, ``case_name``, ``callback_data``; ``None``. A missing or
-        None points counts as 0 and a missing or empty callback_data is {}
-        (as GAME's ``_normalize_parent_tuple`` does). GAME also maps any
-        other non-tuple (a bare number, a list) to ``(0, None, {})``; that
-        hides a broken strategy, so here it is a ``TypeError``.
+        A ``ParentResult`` is kept. Any other value that is not a tuple
+        (``None``, a number, a list, a dict) counts as ``(0, None, {})``. A
+        tuple is padded to three items (extra items are ignored); points of
+        None count as 0; a falsy callback_data counts as {}.
+
+        Where GAME would carry a broken value on, this raises instead:
+        points that are not a finite number are a ``BuiltinError`` with a
+        stable code, a case name that is not a string or None and a
+        callback_data that is not a mapping a ``TypeError``.
         """
         if isinstance(raw, ParentResult):
             return raw
-        if raw is None:
-            # GAME's legacy ``default`` could fall off the end of
-            # calculate_points and return None; GAME scores that as 0.
+        if not isinstance(raw, tuple):
             return cls(0, None, {})
-        if isinstance(raw, tuple):
-            if len(raw) not in (2, 3):
-                raise TypeError(f"a parent result tuple has 2 or 3 items, got {len(raw)}")
-            points, case_name = raw[0], raw[1]
-            callback_data = raw[2] if len(raw) == 3 else None
-        elif isinstance(raw, Mapping):
-            unknown = set(raw) - {"points", "case_name", "callback_data"}
-            if unknown:
-                raise TypeError(f"unexpected keys in a parent result: {sorted(map(str, unknown))}")
-            points = raw.get("points")
-            case_name = raw.get("case_name")
-            callback_data = raw.get("callback_data")
-        else:
-            raise TypeError(
-                "a parent result is a ParentResult, a (points, case_name[, callback_data]) "
-                f"tuple, a dict or None, got {type(raw).__name__}"
-            )
+        points, case_name, callback_data = (*raw, None, None, None)[:3]
         if not callback_data:
             cb: dict[str, object] = {}
         elif isinstance(callback_data, Mapping):
@@ -241,11 +226,6 @@ def resolve_variables(
 # included; a Fault is reported as this built-in's error.
 
 
-def _num(value: object) -> bool:
-    # Booleans count as the numbers 1 and 0, as in the language.
-    return isinstance(value, int | float)
-
-
 def _vm(bid: str, step: str, fn: Callable[..., Any], *args: object) -> Any:
     try:
         return fn(*args)
@@ -269,12 +249,16 @@ def _div(a: object, b: object, bid: str, step: str) -> float:
     return _vm(bid, step, arith, int(Op.DIV), a, b)
 
 
+def _min(a: object, b: object, bid: str, step: str) -> int | float:
+    return _vm(bid, step, arith, int(Op.MIN), a, b)
+
+
+def _max(a: object, b: object, bid: str, step: str) -> int | float:
+    return _vm(bid, step, arith, int(Op.MAX), a, b)
+
+
 def _int(value: object, bid: str, step: str) -> int:
     return _vm(bid, step, to_int, value)
-
-
-def _clamp(value: object, low: object, high: object, bid: str, step: str) -> int | float:
-    return _vm(bid, step, clamp, value, low, high)
 
 
 def _lt(a: object, b: object, bid: str, step: str) -> bool:
@@ -450,14 +434,16 @@ class ConstantEffortStrategy:
     because GAME's strategy has them (and accepts overrides of them), but it
     never reads them: BasicReward is the literal 1.
 
-    Differences from GAME's Python, all invisible with default variables:
+    The bound is GAME's ``min(max(v, 1), max)``, not the JSON program's
+    ``clamp`` (``max(1, min(v, max))``): with ``variable_max_points`` below
+    1 the maximum wins (``-5`` scores ``-5``), as GAME's does.
 
-    - GAME clamps as ``min(max(v, 1), max)``; the JSON program (and so this
-      class) as ``max(1, min(v, max))``. They differ only when
-      ``variable_max_points < 1``.
-    - The field catalogue has the 300 s window only, so an interval other
-      than 5 minutes cannot be read and is an error
-      (``DSLC_BUILTIN_VARIABLE_UNSUPPORTED``) instead of a silent 5.
+    The one difference from GAME's Python: the field catalogue has the
+    300 s window only, so an interval other than 5 minutes cannot be read
+    and is an error (``DSLC_BUILTIN_VARIABLE_UNSUPPORTED``) instead of a
+    silent 5. (A parent that is GAME's own instance, awaited by
+    ``vm.score_async``, queries its own window.) A null interval fails as
+    GAME's ``None * 60`` does, with ``DSL_ARITH_TYPE_MISMATCH``.
     """
 
     id: str = "constantEffortStrategy"
@@ -487,13 +473,10 @@ class ConstantEffortStrategy:
         bid = self.id
         defaults = self._DEFAULTS
         interval = _variable(variables, defaults, "variable_constant_effort_interval_minutes")
-        # Checked before any fetch: an unusable configuration should fail the
-        # same way whatever the analytics say.
-        if not (
-            _num(interval)
-            and not isinstance(interval, bool)
-            and interval * 60 == self._WINDOW_SECONDS  # type: ignore[operator]
-        ):
+        # Checked before any fetch, as GAME computes the window first: an
+        # unusable configuration fails the same way whatever the analytics say.
+        window = _mul(interval, 60, bid, "interval")
+        if isinstance(interval, bool) or window != self._WINDOW_SECONDS:
             raise BuiltinError(
                 VARIABLE_UNSUPPORTED,
                 bid,
@@ -508,7 +491,7 @@ class ConstantEffortStrategy:
             max_points = _variable(variables, defaults, "variable_max_points")
             step = "constant_effort"
             scaled = _mul(_div(_add(count, 1, bid, step), max_points, bid, step), 100, bid, step)
-            points = _clamp(_int(scaled, bid, step), 1, max_points, bid, step)
+            points = _min(_max(_int(scaled, bid, step), 1, bid, step), max_points, bid, step)
             return _result(points, "ConstantEffortReward", bid, step)
         return ParentResult(self._BASIC_REWARD_POINTS, "BasicReward", {})
 

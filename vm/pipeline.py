@@ -10,8 +10,11 @@ fetched at most once per event.
 
 from __future__ import annotations
 
+import copy
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from vm.builtins import (
     DEFAULT_REGISTRY,
@@ -40,13 +43,54 @@ class Score:
         return (self.points, self.case_name)
 
 
-ParentArg = BuiltinStrategy | str | None
+class HostParent(Protocol):
+    """A parent the host owns, such as GAME's own built-in instance: its
+    ``calculate_points`` is a coroutine function with GAME's signature, it
+    reads its own analytics, and its variables are ``variable_*``
+    attributes (GAME's ``BaseStrategy``)."""
+
+    async def calculate_points(
+        self,
+        externalGameId: object = None,
+        externalTaskId: object = None,
+        externalUserId: object = None,
+        data: Mapping[str, object] | None = None,
+    ) -> object: ...
 
 
-def _builtin(parent: ParentArg) -> BuiltinStrategy | None:
+ParentArg = BuiltinStrategy | HostParent | str | None
+
+# The event's ids: static field paths, and the arguments a host parent takes.
+ID_PATHS: tuple[str, ...] = ("externalGameId", "externalTaskId", "externalUserId")
+
+
+def _builtin(parent: ParentArg) -> BuiltinStrategy | HostParent | None:
     if parent is None or not isinstance(parent, str):
         return parent
     return DEFAULT_REGISTRY.get(parent)
+
+
+def is_host_parent(parent: object) -> bool:
+    """Whether ``parent`` is awaited (GAME's kind) rather than a built-in."""
+    return inspect.iscoroutinefunction(getattr(parent, "calculate_points", None))
+
+
+def with_variables(parent: HostParent, overrides: Mapping[str, object] | None) -> HostParent:
+    """``parent`` with ``overrides`` applied to a shallow copy, as GAME does:
+    through its ``set_variables`` when it has one, else to the attributes it
+    already has (an unknown key is ignored). Without overrides the instance
+    itself is used, never changed."""
+    if not overrides:
+        return parent
+    copied = copy.copy(parent)
+    setter = getattr(copied, "set_variables", None)
+    if callable(setter):
+        setter(dict(overrides))
+    else:
+        for key, value in overrides.items():
+            if hasattr(copied, key):
+                setattr(copied, key, value)
+    return copied
 
 
 def _from_run(r: RunResult) -> Score:
@@ -71,6 +115,11 @@ def score(
     builtin = _builtin(parent)
     if builtin is None:
         return _from_run(run_phase(program, "full", cache, event, {}, budget))
+    if is_host_parent(builtin):
+        raise TypeError(
+            f"the parent {type(builtin).__name__} has an async calculate_points: use vm.score_async"
+        )
+    assert isinstance(builtin, BuiltinStrategy)
     parent_data: Mapping[str, object] = event
     if program.has_pre:
         pre = run_phase(program, "pre", cache, event, {}, budget)
@@ -84,7 +133,8 @@ def score(
         raise _as_execution_error(exc) from None
     if not program.has_post:
         return Score(result.points, result.case_name, dict(result.callback_data))
-    return _from_run(run_phase(program, "post", cache, event, _parent_dict(result), budget))
+    # The post phase reads data.* from what the parent received (GAME).
+    return _from_run(run_phase(program, "post", cache, parent_data, _parent_dict(result), budget))
 
 
 def _as_execution_error(exc: BuiltinError) -> ExecutionError:
@@ -117,8 +167,17 @@ async def score_async(
     data: Mapping[str, object] | None = None,
     parent: ParentArg = None,
     budget: int | None = None,
+    *,
+    ids: Mapping[str, object] | None = None,
 ) -> Score:
-    """``score`` with an asynchronous field source (never blocks the loop)."""
+    """``score`` with an asynchronous field source (never blocks the loop).
+
+    ``parent`` may also be a host parent (``HostParent``: GAME's own
+    built-in instance), whose ``calculate_points`` is awaited on the
+    caller's loop with the event's ids and the data the pre phase produced,
+    ``parent_variables`` applied to a copy of it. The ids are ``ids`` when
+    given, else the field values of ``externalGameId`` ... ``externalUserId``.
+    """
     cache = new_cache(program, None)
     event = data or {}
     builtin = _builtin(parent)
@@ -130,16 +189,27 @@ async def score_async(
         if pre.vetoed:
             return Score(0, pre.case_name, pre.callback_data)
         parent_data = pre.working_data
-    variables = resolve_variables(builtin, program.parent_variables)
-    reader = _PrefetchedReader(cache)
-    while True:
-        try:
-            raw = builtin.calculate_points(reader, parent_data, variables)
-            break
-        except _NeedField as need:
-            cache.store(need.path, await fetch_async(fields, need.path))
-        except BuiltinError as exc:
-            raise _as_execution_error(exc) from None
+    if is_host_parent(builtin):
+        raw = await _call_host_parent(
+            builtin,  # type: ignore[arg-type]
+            program,
+            cache,
+            fields,
+            ids,
+            parent_data,
+        )
+    else:
+        assert isinstance(builtin, BuiltinStrategy)
+        variables = resolve_variables(builtin, program.parent_variables)
+        reader = _PrefetchedReader(cache)
+        while True:
+            try:
+                raw = builtin.calculate_points(reader, parent_data, variables)
+                break
+            except _NeedField as need:
+                cache.store(need.path, await fetch_async(fields, need.path))
+            except BuiltinError as exc:
+                raise _as_execution_error(exc) from None
     try:
         result = ParentResult.normalise(raw)
     except BuiltinError as exc:
@@ -147,5 +217,36 @@ async def score_async(
     if not program.has_post:
         return Score(result.points, result.case_name, dict(result.callback_data))
     return _from_run(
-        await run_phase_async(program, "post", cache, fields, event, _parent_dict(result), budget)
+        await run_phase_async(
+            program, "post", cache, fields, parent_data, _parent_dict(result), budget
+        )
     )
+
+
+async def _call_host_parent(
+    parent: HostParent,
+    program: Program,
+    cache: FieldCache,
+    fields: object,
+    ids: Mapping[str, object] | None,
+    data: Mapping[str, object],
+) -> object:
+    if ids is None:
+        values = []
+        for path in ID_PATHS:
+            if not cache.is_cached(path):
+                cache.store(path, await fetch_async(fields, path))
+            values.append(cache.get(path))
+    else:
+        values = [ids.get(path) for path in ID_PATHS]
+    instance = with_variables(parent, program.parent_variables)
+    try:
+        return await instance.calculate_points(
+            externalGameId=values[0],
+            externalTaskId=values[1],
+            externalUserId=values[2],
+            data=dict(data),
+        )
+    except BuiltinError as exc:
+        # An async wrapper of a project built-in fails as the built-in does.
+        raise _as_execution_error(exc) from None

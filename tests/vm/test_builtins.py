@@ -391,9 +391,9 @@ def test_constant_effort_branches(count: object, points: int, case_name: str) ->
         (4, {"variable_constant_effort_interval_minutes": 5.0}, 5),
         # Unused by GAME's logic: listed and accepted, no effect.
         (4, {"variable_basic_points": 7, "variable_bonus_points": 0}, 5),
-        # clamp(v, 1, max) as the program writes it: the floor wins when
-        # max < 1 (GAME's min(max(v, 1), max) would give 0.5).
-        (3, {"variable_max_points": 0.5}, 1),
+        # GAME's min(max(v, 1), max): the maximum wins when it is below 1.
+        (3, {"variable_max_points": 0.5}, 0.5),
+        (3, {"variable_max_points": -5}, -5),
     ],
 )
 def test_constant_effort_overrides(count: int, overrides: dict[str, object], points: float) -> None:
@@ -425,14 +425,26 @@ def test_constant_effort_errors(count: object, overrides: dict[str, object], cod
     assert info.value.builtin_id == "constantEffortStrategy"
 
 
-@pytest.mark.parametrize("interval", [10, 0, None, "5", True, 4.9])
-def test_constant_effort_interval_other_than_five_minutes(interval: object) -> None:
+@pytest.mark.parametrize(
+    ("interval", "code"),
+    [
+        (10, "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"),
+        (0, "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"),
+        (True, "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"),
+        (4.9, "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"),
+        # GAME computes ``interval * 60`` first: a non-number is the
+        # arithmetic error its crash stands for.
+        (None, "DSL_ARITH_TYPE_MISMATCH"),
+        ("5", "DSL_ARITH_TYPE_MISMATCH"),
+    ],
+)
+def test_constant_effort_interval_other_than_five_minutes(interval: object, code: str) -> None:
     fields = Fields({"user.recent_measurements_count": 3})
     with pytest.raises(BuiltinError) as info:
         CONSTANT_EFFORT.calculate_points(
             fields, {}, {"variable_constant_effort_interval_minutes": interval}
         )
-    assert info.value.code == "DSLC_BUILTIN_VARIABLE_UNSUPPORTED"
+    assert info.value.code == code
     # Rejected before any analytics round trip.
     assert fields.reads == []
 
@@ -455,12 +467,18 @@ def test_normalise_parent_result_is_returned_as_is() -> None:
         ((3, "Case", {"a": 1}), 3, "Case", {"a": 1}),
         ((3, "Case", None), 3, "Case", {}),
         ((3, "Case", {}), 3, "Case", {}),
-        ({"points": 4, "case_name": "C", "callback_data": {"b": [1]}}, 4, "C", {"b": [1]}),
-        ({"points": 4.5, "case_name": "C"}, 4.5, "C", {}),
-        ({"case_name": "C"}, 0, "C", {}),
-        ({"points": None}, 0, None, {}),
+        # Not a tuple: GAME counts it as (0, None, {}).
+        ({"points": 4, "case_name": "C", "callback_data": {"b": [1]}}, 0, None, {}),
         ({}, 0, None, {}),
         (None, 0, None, {}),
+        (5, 0, None, {}),
+        ("5", 0, None, {}),
+        ([5, "C"], 0, None, {}),
+        # A tuple is padded to three items; extra items are ignored.
+        ((5,), 5, None, {}),
+        ((), 0, None, {}),
+        ((5, "C", {}, "extra"), 5, "C", {}),
+        ((5, "C", 0), 5, "C", {}),
     ],
 )
 def test_normalise_shapes(
@@ -485,14 +503,6 @@ def test_normalise_copies_callback_data() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        5,
-        5.0,
-        "5",
-        [5, "C"],
-        (5,),
-        (),
-        (5, "C", {}, "extra"),
-        {"points": 1, "caseName": "C"},
         (1, 2),
         (1, "C", [("k", 1)]),
         (1, "C", "data"),
