@@ -40,6 +40,7 @@ def corpus_records() -> list[dict[str, Any]]:
         pytest.skip(reason)
     return load_corpus()
 
+
 PIPELINE_PATH = CORPUS_PATH.with_name("pipeline.jsonl")
 
 
