@@ -1,7 +1,7 @@
 """IR to IR optimisations. Each pass keeps the program's observable
 behaviour: results, error codes and the node that fails.
 
-- Constant folding with the VM's own operations (``vm.machine``), so a
+- Constant folding with the VM's own operations (``vm.values``), so a
   folded value is bit for bit what the VM would compute; an operation that
   would fail is left in place for the VM to raise at run time (the
   reference engine accepts such programs and fails only when they run).
@@ -18,8 +18,8 @@ fetched by its first read and shared by every later one (``vm.host``).
 from __future__ import annotations
 
 from dslc import ir as I
-from vm.machine import Fault, arith, clamp, compare, to_int
 from vm.opcodes import COMPARE_NAMES, Op
+from vm.values import Fault, arith, clamp, compare, to_int
 
 _ARITH_OPS = {
     "+": int(Op.ADD),

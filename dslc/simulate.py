@@ -7,7 +7,7 @@ This module walks the AST the way the reference interpreter does and
 records one entry per evaluated node, in the reference's order.
 
 It is also the oracle the VM is tested against, so every value operation
-comes from ``vm.machine`` (``arith``, ``compare``, ``to_int``, ``clamp``):
+comes from ``vm.values`` (``arith``, ``compare``, ``to_int``, ``clamp``):
 results, error codes and the failing node must be the VM's exactly, and
 sharing the operations means the two cannot drift apart on numeric corners
 (int versus float, ties, range checks).
@@ -53,8 +53,8 @@ from dslc.json_loader import load_and_validate
 from vm import errors as E
 from vm.errors import ExecutionError
 from vm.host import getter_of
-from vm.machine import Fault, arith, clamp, compare, to_int
 from vm.opcodes import COMPARE_NAMES, PHASES, Op
+from vm.values import Fault, arith, clamp, compare, to_int
 
 TraceEntry = dict[str, Any]
 
@@ -287,7 +287,7 @@ class _Evaluator:
 
 
 def _apply(node_id: str, op: Any) -> Any:
-    """Run a ``vm.machine`` operation, attaching ``node_id`` to its fault."""
+    """Run a ``vm.values`` operation, attaching ``node_id`` to its fault."""
     try:
         return op()
     except Fault as fault:

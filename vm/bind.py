@@ -22,13 +22,13 @@ Done once, at load time:
   in original instructions (``runs``), so steps are counted exactly, at
   branches only.
 
-A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``. Comparisons
-in bound code use their own numbering, orderings first and the commonest
-first, so the loop reaches ``<`` and ``>`` in the fewest tests.
+A bound instruction is a 7-tuple ``(op, a, b, c, d, e, f)``: ``op`` is an
+image opcode (``vm.opcodes.Op``) or a bound-only one (``BoundOp``).
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
 from vm.image import Image
@@ -38,23 +38,53 @@ from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, ROWS, Op
 # The operands differ by opcode (values, indices, targets): Any by design.
 Bound = tuple[int, Any, Any, Any, Any, Any, Any]
 
-# Bound-only opcodes (never in an image). Compare-and-jump-if-false
-# variants, by where the left and right operands come from:
-# S = the stack, F = a field slot, K = a constant, D = an event data key.
-CJ_SS = 0x80
-CJ_FK = 0x81
-CJ_FF = 0x82
-CJ_SK = 0x83
-CJ_SF = 0x84
-CJ_DK = 0x85
-CJ_AK = 0x86  # (field op field) compared with a constant
 
-# Image comparison index (< <= == != >= >) to the bound numbering
-# (< > <= >= == !=), and back for the slow path's vm.machine.compare.
-BOUND_COMPARE = (0, 2, 4, 5, 3, 1)
-IMAGE_COMPARE = (0, 5, 1, 4, 2, 3)
-AR_FF = 0x90  # field (+|-|*) field, pushed
-ASSIGN_K = 0x91  # assign a constant number of points
+class BoundOp(IntEnum):
+    """Bound-only opcodes: never in an image, made by ``bind`` at load time.
+
+    The one table of their numbers. vm/machine.py's loop compares opcodes
+    against literals (a literal is the cheapest load), each named by a
+    comment; tests/vm/test_bound_opcodes.py fails if a literal and its name
+    disagree, or if an opcode bind can emit has no branch in the loop.
+
+    Compare-and-jump variants (0x80-0x8F), by where the left and right
+    operands come from: S = the stack, F = a field slot, K = a constant,
+    D = an event data key, A = a memoised (field op field).
+    """
+
+    CJ_SS = 0x80  # stack vs stack
+    CJ_FK = 0x81  # field vs constant
+    CJ_FF = 0x82  # field vs field
+    CJ_SK = 0x83  # stack vs constant
+    CJ_SF = 0x84  # stack vs field
+    CJ_DK = 0x85  # event data vs constant
+    CJ_AK = 0x86  # (field op field) vs constant
+    AR_FF = 0x90  # field (+|-|*) field, pushed
+    ASSIGN_K = 0x91  # assign a constant number of points
+
+
+class BoundCmp(IntEnum):
+    """Comparisons in bound code: orderings first, the commonest first, so
+    the loop reaches ``<`` and ``>`` in the fewest tests."""
+
+    LT = 0
+    GT = 1
+    LE = 2
+    GE = 3
+    EQ = 4
+    NE = 5
+
+
+CJ_SS, CJ_FK, CJ_FF, CJ_SK, CJ_SF, CJ_DK, CJ_AK, AR_FF, ASSIGN_K = (int(o) for o in BoundOp)
+# The compare-and-jump family is every bound opcode below this one.
+CJ_END = 0x90
+
+# Image comparison index (< <= == != >= >) to the bound numbering, and back
+# for the slow path's vm.values.compare. Plain ints: the loop compares them
+# (an IntEnum comparison costs a method call).
+_BY_IMAGE_ORDER = (BoundCmp.LT, BoundCmp.LE, BoundCmp.EQ, BoundCmp.NE, BoundCmp.GE, BoundCmp.GT)
+BOUND_COMPARE = tuple(int(c) for c in _BY_IMAGE_ORDER)
+IMAGE_COMPARE = tuple(BOUND_COMPARE.index(c) for c in BoundCmp)
 
 
 _ARITH_FUSABLE = frozenset({int(Op.ADD), int(Op.SUB), int(Op.MUL)})

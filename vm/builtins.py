@@ -31,8 +31,8 @@ from types import MappingProxyType
 from typing import Any, Final, Protocol, runtime_checkable
 
 from vm.errors import ARITH_OUT_OF_RANGE, ASSIGN_POINTS_NOT_NUMBER
-from vm.machine import Fault, arith, compare, to_int
 from vm.opcodes import COMPARE_NAMES, Op
+from vm.values import Fault, arith, compare, to_int
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -221,7 +221,7 @@ def resolve_variables(
 
 # -- value operations: the VM's own (LANGUAGE.md section 2) -------------------
 #
-# The built-ins call vm.machine's operations rather than Python's operators,
+# The built-ins call vm.values' operations rather than Python's operators,
 # so that a built-in and its JSON program agree on every input, failures
 # included; a Fault is reported as this built-in's error.
 

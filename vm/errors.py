@@ -36,3 +36,6 @@ ASSIGN_POINTS_NOT_NUMBER = "DSL_ASSIGN_POINTS_NOT_NUMBER"
 SET_POINTS_NOT_NUMBER = "DSL_SET_POINTS_NOT_NUMBER"
 SET_CASE_NAME_NOT_STRING = "DSL_SET_CASE_NAME_NOT_STRING"
 LIMIT_EXCEEDED = "DSL_LIMIT_EXCEEDED"
+# Not in LANGUAGE.md's table: the host's side of the contract (docs/bytecode.md).
+HOST_VALUE_ERROR = "DSL_HOST_VALUE_ERROR"  # a host value's method raised in an operation
+INTERNAL = "DSL_INTERNAL"  # a bug in the VM (an opcode without a handler): never expected

@@ -14,30 +14,15 @@ host, stores the value and calls the loop again with the same stack.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from vm import errors as E
-from vm.bind import IMAGE_COMPARE
+from vm.bind import IMAGE_COMPARE, Bound
 from vm.errors import ExecutionError
 from vm.host import MISSING
-from vm.opcodes import Op
 from vm.program import Program
-
-INT64_MIN = -(1 << 63)
-INT64_MAX = (1 << 63) - 1
-_NUM_TYPES = frozenset((int, float, bool))
-
-
-class Fault(Exception):
-    """A runtime error inside the loop, before the node id is attached."""
-
-    __slots__ = ("code", "detail")
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        self.code = code
-        self.detail = detail
+from vm.values import INT64_MAX, INT64_MIN, Fault, arith, clamp, compare, kind, to_int
 
 
 class Suspend(Exception):
@@ -78,100 +63,6 @@ class RunResult:
         return f"RunResult({fields})"
 
 
-# -- operations (shared with the reference evaluator in tests via vm.ops) -----
-
-
-def check_number(value: object) -> object:
-    """Range checks every arithmetic result goes through."""
-    t = type(value)
-    if t is float:
-        if not math.isfinite(value):  # type: ignore[arg-type]
-            raise Fault(E.ARITH_OUT_OF_RANGE, "result is not finite")
-    elif t is int and not INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
-        raise Fault(E.ARITH_OUT_OF_RANGE, "integer result outside the signed 64-bit range")
-    return value
-
-
-def _numbers(*values: object) -> None:
-    for v in values:
-        if type(v) not in _NUM_TYPES:
-            raise Fault(E.ARITH_TYPE_MISMATCH, f"expected a number, got {_kind(v)}")
-
-
-def arith(op: int, a: object, b: object) -> object:
-    if type(a) not in _NUM_TYPES or type(b) not in _NUM_TYPES:
-        _numbers(a, b)
-    x: float = a  # type: ignore[assignment]
-    y: float = b  # type: ignore[assignment]
-    try:
-        if op == _ADD:
-            r: object = x + y
-        elif op == _SUB:
-            r = x - y
-        elif op == _MUL:
-            r = x * y
-        elif op == _DIV:
-            if y == 0:
-                raise Fault(E.ARITH_DIV_BY_ZERO, "division by zero")
-            r = x / y
-        elif op == _MIN:
-            r = b if y < x else a
-        else:  # MAX
-            r = b if y > x else a
-    except OverflowError as exc:
-        raise Fault(E.ARITH_OUT_OF_RANGE, str(exc)) from None
-    return check_number(r)
-
-
-def to_int(a: object) -> object:
-    _numbers(a)
-    try:
-        return check_number(int(a))  # type: ignore[call-overload]
-    except (OverflowError, ValueError) as exc:
-        raise Fault(E.ARITH_OUT_OF_RANGE, str(exc)) from None
-
-
-def clamp(v: object, lo: object, hi: object) -> object:
-    _numbers(v, lo, hi)
-    m = hi if hi < v else v  # type: ignore[operator]
-    return check_number(m if m > lo else lo)  # type: ignore[operator]
-
-
-def compare(cmp: int, a: Any, b: Any) -> bool:
-    if cmp == 2:
-        return bool(a == b)
-    if cmp == 3:
-        return bool(a != b)
-    ta = type(a)
-    tb = type(b)
-    if not ((ta in _NUM_TYPES and tb in _NUM_TYPES) or (ta is str and tb is str)):
-        raise Fault(E.COMPARE_TYPE_MISMATCH, f"cannot order {_kind(a)} and {_kind(b)}")
-    if cmp == 0:
-        return bool(a < b)
-    if cmp == 1:
-        return bool(a <= b)
-    if cmp == 4:
-        return bool(a >= b)
-    return bool(a > b)
-
-
-def _kind(v: object) -> str:
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "boolean"
-    if isinstance(v, (int, float)):
-        return "number"
-    if isinstance(v, str):
-        return "string"
-    return type(v).__name__
-
-
-_ADD, _SUB, _MUL, _DIV, _MIN, _MAX = (
-    int(o) for o in (Op.ADD, Op.SUB, Op.MUL, Op.DIV, Op.MIN, Op.MAX)
-)
-
-
 # -- the loop ----------------------------------------------------------------
 
 
@@ -196,8 +87,10 @@ def execute(
     Returns ``(-1, steps)`` when the phase ended, or ``(pc, steps)`` when an
     asynchronous fetch suspended it (resume with the same stack and state).
     """
-    # Opcode numbers are literals below (LOAD_CONST is the cheapest load);
-    # each is named in a comment. Bound-only opcodes (>= 0x80) are vm.bind's.
+    # Opcode numbers are literals below (a literal is the cheapest load),
+    # each named by a comment: image opcodes are vm.opcodes.Op, bound-only
+    # ones (0x80 and up) vm.bind.BoundOp, comparisons vm.bind.BoundCmp.
+    # tests/vm/test_bound_opcodes.py checks every literal against its name.
     code = program.code
     runs = program.runs
     paths = program.fields
@@ -206,9 +99,9 @@ def execute(
         while True:
             op, a, b, c, d, e, f = code[pc]
             pc += 1
-            if op >= 0x80:
-                if op < 0x90:
-                    # compare, jump if false; the variant says where x and y come from
+            if op >= 0x80:  # CJ_SS: the first bound-only opcode
+                if op < 0x90:  # AR_FF ends the compare-and-jump family
+                    # compare, then jump; the variant says where x and y come from
                     if op == 0x81:  # CJ_FK: field vs constant
                         x = slots[a]
                         if x is missing:
@@ -224,19 +117,7 @@ def execute(
                             y = slots[sb]
                             if y is missing:
                                 y = slots[sb] = get(paths[sb])
-                            tx = type(x)
-                            ty = type(y)
-                            if (tx is int or tx is float) and (ty is int or ty is float):
-                                r = x - y if aop == 0x11 else (x + y if aop == 0x10 else x * y)
-                                if (
-                                    (r - r != 0.0)
-                                    if type(r) is float
-                                    else not -0x8000000000000000 <= r <= 0x7FFFFFFFFFFFFFFF  # int64
-                                ):
-                                    r = _arith_at(aop, x, y, anode)  # raises out of range
-                            else:
-                                r = _arith_at(aop, x, y, anode)
-                            x = slots[f] = r
+                            x = slots[f] = _fused_arith(aop, x, y, anode)
                         y = b
                     elif op == 0x83:  # CJ_SK: stack vs constant
                         y = b
@@ -248,7 +129,7 @@ def execute(
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
-                        if c < 4 and type(x) is list:
+                        if c <= 3 and type(x) is list:  # up to GE: an ordering
                             compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
                     elif op == 0x85:  # CJ_DK: event data vs constant
                         x = data.get(a)
@@ -256,34 +137,40 @@ def execute(
                     elif op == 0x80:  # CJ_SS: stack vs stack
                         y = stack.pop()
                         x = stack.pop()
-                        if c < 4 and type(x) is list:
+                        if c <= 3 and type(x) is list:  # up to GE: an ordering
                             compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
-                    else:  # CJ_SF: stack vs field (fetched before the pop, for resumption)
+                    elif op == 0x84:  # CJ_SF: stack vs field (fetched before the pop: resumable)
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
                         x = stack.pop()
-                        if c < 4 and type(x) is list:
+                        if c <= 3 and type(x) is list:  # up to GE: an ordering
                             compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
-                    if c < 4:  # an ordering (bound numbering: < > <= >=)
+                    else:
+                        raise Fault(E.INTERNAL, f"bound opcode {op:#x} has no handler")
+                    if c <= 3:  # up to GE: an ordering
                         # Python raises TypeError for every mixture of JSON
                         # values the language rejects but one, list with list,
                         # which the variants without a constant rule out above.
                         try:
-                            if c == 0:
+                            if c == 0:  # LT
                                 r = x < y
-                            elif c == 1:
+                            elif c == 1:  # GT
                                 r = x > y
-                            elif c == 2:
+                            elif c == 2:  # LE
                                 r = x <= y
-                            else:
+                            elif c == 3:  # GE
                                 r = x >= y
+                            else:
+                                raise Fault(E.INTERNAL, f"bound comparison {c} has no handler")
                         except TypeError:
                             r = compare(IMAGE_COMPARE[c], x, y)  # raises the type mismatch
-                    elif c == 4:
+                    elif c == 4:  # EQ
                         r = x == y
-                    else:
+                    elif c == 5:  # NE
                         r = x != y
+                    else:
+                        raise Fault(E.INTERNAL, f"bound comparison {c} has no handler")
                     pc = d if r else e
                     if limit >= 0:
                         steps += runs[pc]
@@ -298,25 +185,15 @@ def execute(
                         y = slots[b]
                         if y is missing:
                             y = slots[b] = get(paths[b])
-                        tx = type(x)
-                        ty = type(y)
-                        if (tx is int or tx is float) and (ty is int or ty is float):
-                            r = x - y if c == 0x11 else (x + y if c == 0x10 else x * y)
-                            if (
-                                (r - r != 0.0)
-                                if type(r) is float
-                                else not -0x8000000000000000 <= r <= 0x7FFFFFFFFFFFFFFF  # int64
-                            ):
-                                r = arith(c, x, y)  # raises out of range
-                        else:
-                            r = arith(c, x, y)
-                        slots[d] = r
+                        r = slots[d] = _fused_arith(c, x, y, None)
                     stack.append(r)
-                else:  # ASSIGN_K: a constant number of points (checked at bind time)
+                elif op == 0x91:  # ASSIGN_K: a constant number of points (checked at bind time)
                     st.points = a
                     st.case_name = b
                     st.matched = True
                     return -1, steps
+                else:
+                    raise Fault(E.INTERNAL, f"bound opcode {op:#x} has no handler")
             elif op == 0x02:  # FIELD
                 x = slots[a]
                 if x is missing:
@@ -339,7 +216,7 @@ def execute(
                 tx = type(x)
                 if tx is not int and tx is not float:
                     raise Fault(
-                        E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {_kind(x)}"
+                        E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {kind(x)}"
                     )
                 st.points = x
                 st.case_name = a
@@ -361,19 +238,75 @@ def execute(
         raise ExecutionError(fault.code, program.node_ids[pc - 1], fault.detail) from None
     except Suspend:
         return pc - 1, steps
+    except ExecutionError:
+        raise  # already located (a fused instruction's arithmetic)
     except OverflowError as exc:  # e.g. int * float with a huge integer
         raise ExecutionError(E.ARITH_OUT_OF_RANGE, program.node_ids[pc - 1], str(exc)) from None
+    except Exception as exc:
+        # Only host code can raise anything else: the field source's get(),
+        # which propagates unchanged (it is the host's own failure, e.g. a
+        # lost database connection), or a host value's method (__lt__,
+        # __eq__, __bool__ ...) called by an operation, which is the
+        # strategy's runtime error at this node.
+        if _fetch_failed(code[pc - 1], slots):
+            raise
+        raise ExecutionError(
+            E.HOST_VALUE_ERROR,
+            program.node_ids[pc - 1],
+            f"a host value raised {type(exc).__name__}: {_describe(exc)}",
+        ) from exc
 
 
-def _arith_at(op: int, x: object, y: object, node_id: str | None) -> object:
-    """Arithmetic of a fused instruction; ``node_id`` names the arithmetic
-    node when it is not the instruction's own."""
+def _fused_arith(aop: int, x: Any, y: Any, node_id: str | None) -> object:
+    """The arithmetic of a fused instruction (field op field), computed once
+    per event and memoised. ``node_id`` names the arithmetic node when it
+    is not the instruction's own."""
+    tx = type(x)
+    ty = type(y)
+    if (tx is int or tx is float) and (ty is int or ty is float):
+        if aop == 0x11:  # SUB
+            r = x - y
+        elif aop == 0x10:  # ADD
+            r = x + y
+        elif aop == 0x12:  # MUL
+            r = x * y
+        else:
+            raise Fault(E.INTERNAL, f"opcode {aop:#x} is not fusable arithmetic")
+        if (r - r == 0.0) if type(r) is float else INT64_MIN <= r <= INT64_MAX:
+            return r
     try:
-        return arith(op, x, y)
+        return arith(aop, x, y)  # raises the type mismatch or out of range
     except Fault as fault:
         if node_id is None:
             raise
         raise ExecutionError(fault.code, node_id, fault.detail) from None
+
+
+def _fetch_failed(ins: Bound, slots: list[Any]) -> bool:
+    """Whether the instruction that raised was still fetching a field: one
+    of the field slots it reads is still empty (a failed get() assigns
+    nothing), so the exception came from the host's field source."""
+    op, a, b = ins[0], ins[1], ins[2]
+    if op == 0x02 or op == 0x81:  # FIELD, CJ_FK
+        read: tuple[int, ...] = (a,)
+    elif op == 0x82 or op == 0x90:  # CJ_FF, AR_FF
+        read = (a, b)
+    elif op == 0x84:  # CJ_SF
+        read = (b,)
+    elif op == 0x86:  # CJ_AK
+        read = (a[0], a[1])
+    else:
+        return False
+    return any(slots[i] is MISSING for i in read)
+
+
+def _describe(exc: BaseException) -> str:
+    """str(exc), which is itself host code that may raise or be huge."""
+    try:
+        text = str(exc)
+    except Exception:
+        return "(unprintable)"
+    return text if len(text) <= 200 else text[:200] + "..."
 
 
 def _slow(op: int, a: Any, st: RunResult, stack: list[Any], parent: Mapping[str, Any]) -> None:
@@ -404,14 +337,14 @@ def _slow(op: int, a: Any, st: RunResult, stack: list[Any], parent: Mapping[str,
     elif op == 0x44:  # SET_POINTS
         v = stack.pop()
         if type(v) is not int and type(v) is not float:
-            raise Fault(E.SET_POINTS_NOT_NUMBER, f"points must be a number, got {_kind(v)}")
+            raise Fault(E.SET_POINTS_NOT_NUMBER, f"points must be a number, got {kind(v)}")
         st.points = v
         st.matched = True
     elif op == 0x45:  # SET_CASE_NAME
         v = stack.pop()
-        if not isinstance(v, str):
-            raise Fault(E.SET_CASE_NAME_NOT_STRING, f"case name must be a string, got {_kind(v)}")
+        if type(v) is not str:
+            raise Fault(E.SET_CASE_NAME_NOT_STRING, f"case name must be a string, got {kind(v)}")
         st.case_name = v
         st.matched = True
-    else:  # pragma: no cover - the verifier admits only known opcodes
-        raise Fault("DSL_INTERNAL", f"opcode {op:#x} has no handler")
+    else:
+        raise Fault(E.INTERNAL, f"opcode {op:#x} has no handler")

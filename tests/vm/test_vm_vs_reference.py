@@ -59,8 +59,8 @@ from dslc.diagnostics import CompileError
 from dslc.fields import CATALOGUE, FieldKind
 from dslc.ids import fill_ids
 from dslc.simulate import simulate
-from vm.machine import INT64_MAX, INT64_MIN
 from vm.opcodes import PHASES
+from vm.values import INT64_MAX, INT64_MIN
 
 EXAMPLES = int(os.environ.get("DSLC_PROPERTY_EXAMPLES", "200"))
 PROPERTY = settings(
