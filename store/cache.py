@@ -6,6 +6,17 @@ fingerprint. A draft edited in place changes the hash, a new VM changes the
 format version, a new compiler changes the fingerprint: each is a miss, never
 stale code. Old keys are left alone on a fill, because during a rolling
 deploy an older engine may still be reading them.
+
+Every stored image is sealed with its key's source hash (``vm.image.seal``)
+and the loader checks the seal against the row it serves before loading
+(``unseal``): the key columns say which row an entry belongs to, the seal
+proves the bytes were compiled from that row's source. An entry copied
+from another strategy, left over from an older source, or edited (even
+with its CRC recomputed) is refused and rebuilt, never served. The seal is
+a plain digest, not a signature: whoever can write the cache table and
+knows the scheme could forge one, as they could edit the definition row
+itself; it guarantees that the cache never serves a program other than
+the one the row's source compiles to.
 """
 
 from __future__ import annotations
@@ -22,7 +33,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store import toolchain
+from store.errors import ImageRejected
 from store.models import StrategyBytecode, StrategyDefinition
+from vm import VerifyError
+from vm.image import check_seal, seal
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +80,23 @@ def key_for(row: StrategyDefinition) -> CacheKey:
     )
 
 
+def sealed(key: CacheKey, image: bytes) -> bytes:
+    """The image as the cache stores it: sealed with the key's source hash."""
+    return seal(image, bytes.fromhex(key.source_hash))
+
+
+def unseal(key: CacheKey, image: bytes) -> bytes:
+    """The stored image if its seal matches the key's source, else
+    ``ImageRejected`` (a swapped, stale or edited entry)."""
+    try:
+        check_seal(image, bytes.fromhex(key.source_hash))
+    except VerifyError as exc:
+        raise ImageRejected(f"cache entry refused: {exc}") from exc
+    return image
+
+
 def get(session: Session, key: CacheKey) -> bytes | None:
+    """The stored entry as is (sealed; the loader checks it with ``unseal``)."""
     image = session.scalar(
         select(StrategyBytecode.image).where(
             StrategyBytecode.strategyId == key.strategy_id,
@@ -90,7 +120,7 @@ def put(session: Session, key: CacheKey, image: bytes) -> None:
         "version": key.version,
         "formatVersion": key.format_version,
         "sourceHash": key.source_hash,
-        "image": image,
+        "image": sealed(key, image),
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert

@@ -10,7 +10,8 @@ drafts included, for the dashboard.
 
 Images come from the bytecode cache; a miss compiles and fills it (two
 processes filling the same key at once is fine: one row wins and both get
-their program). An image the VM refuses (say, written by a buggy compiler)
+their program). An entry whose seal does not match the row being served
+(``store.cache``) or that the VM refuses (say, written by a buggy compiler)
 is dropped and rebuilt rather than failing the event.
 """
 
@@ -203,9 +204,10 @@ class StrategyLoader:
     ) -> tuple[Program, bool]:
         if image is not None:
             try:
-                return toolchain.load_image(image), False
+                return toolchain.load_image(cache.unseal(key, image)), False
             except ImageRejected:
-                # Written by a faulty compiler or damaged: rebuild, don't fail.
+                # Not this row's program (swapped, stale or edited), written by
+                # a faulty compiler, or damaged: rebuild, don't fail.
                 with self.db.transaction() as session:
                     cache.discard(session, key)
         filename = f"{info.name}.strat" if source_text is not None else f"{info.name}.json"

@@ -119,7 +119,9 @@ class StrategyBytecode(Base):
     the image format the VM reads, and a hash of the canonical source
     (which also covers the compiler's identity, see ``store.cache``). A
     draft edited in place or a new compiler therefore misses the cache
-    instead of being served stale code.
+    instead of being served stale code. ``image`` is sealed with
+    ``sourceHash`` (``store.cache.unseal``), so an image moved to another
+    row is refused rather than served.
     """
 
     __tablename__ = CACHE_TABLE

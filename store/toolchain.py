@@ -191,22 +191,51 @@ def builtin_registry() -> BuiltinRegistry:
     return DEFAULT_REGISTRY
 
 
+# Everything whose code shapes an image: the compiler and its grammar, and
+# the VM package (the encoder ``vm/image.py``, the opcode table and anything
+# else ``dslc`` uses to build or check what it emits). Hashing all of ``vm``
+# is deliberately wider than needed: a VM release then recompiles every
+# cached image once, which is cheap, whereas a missed file serves stale code.
+_FINGERPRINT_SUFFIXES = {".py", ".lark"}
+
+
+def _fingerprint_roots() -> list[tuple[str, Path]]:
+    return [
+        ("dslc", Path(dslc.__file__ or "").parent),
+        ("grammar", Path(str(resources.files("grammar")))),
+        ("vm", Path(vm.__file__ or "").parent),
+    ]
+
+
+def fingerprint_files() -> list[tuple[str, Path]]:
+    """The files the fingerprint covers, as (``package/relative/path``, path)."""
+    files: list[tuple[str, Path]] = []
+    for package, root in _fingerprint_roots():
+        for path in sorted(root.rglob("*")):
+            if path.suffix in _FINGERPRINT_SUFFIXES and path.is_file():
+                files.append((f"{package}/{path.relative_to(root).as_posix()}", path))
+    return files
+
+
+def fingerprint_of(contents: list[tuple[str, bytes]]) -> str:
+    """The digest of (name, bytes) pairs; any change to a name or a byte moves it."""
+    digest = hashlib.sha256()
+    for name, data in contents:
+        # Length-prefixed, so no two different lists hash the same stream.
+        for part in (name.encode(), data):
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+    return digest.hexdigest()[:16]
+
+
 @cache
 def compiler_fingerprint() -> str:
-    """A digest of the compiler's own code (``dslc`` and its grammar).
+    """A digest of the code that turns a source into an image (``dslc``,
+    its grammar and ``vm``, see ``fingerprint_files``).
 
     Part of the cache key's source hash: the same source compiled by a
-    different compiler may give different bytes, and the package version
-    does not move on every change, so the code itself is hashed (once per
-    process, a few hundred kilobytes at most).
+    different compiler or encoder may give different bytes, and the package
+    version does not move on every change, so the code itself is hashed (once
+    per process, under a megabyte).
     """
-    digest = hashlib.sha256()
-    roots = (Path(dslc.__file__ or "").parent, Path(str(resources.files("grammar"))))
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.suffix in {".py", ".lark"} and path.is_file():
-                digest.update(path.relative_to(root).as_posix().encode())
-                digest.update(b"\0")
-                digest.update(path.read_bytes())
-                digest.update(b"\0")
-    return digest.hexdigest()[:16]
+    return fingerprint_of([(name, path.read_bytes()) for name, path in fingerprint_files()])

@@ -8,6 +8,7 @@ Layout (all integers little-endian)::
       flags        u16      bit 0: pre_rules present and non-empty
                             bit 1: post_rules present and non-empty
                             bit 2: parent_variables present
+                            bit 3: sealed (a seventh section follows)
       payload_len  u32      number of bytes after the header
       checksum     u32      CRC-32 of the payload
     payload: six sections, in this order, each ``u32 length`` + bytes
@@ -24,6 +25,9 @@ Layout (all integers little-endian)::
                    constant) each; then the node table: u32 count, then
                    (u32 code offset, u32 node id string) each, sorted by
                    offset: the node whose evaluation an instruction performs
+      7 seal       only when flag bit 3 is set: 32 bytes, the SHA-256 of the
+                   32-byte digest of the source the image was compiled from
+                   followed by sections 1-6 as stored (see ``seal``)
 
 Every length is checked against what remains before anything is allocated,
 so a hostile image cannot make the decoder allocate more than its own size.
@@ -31,6 +35,8 @@ so a hostile image cannot make the decoder allocate more than its own size.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import struct
 import zlib
@@ -46,7 +52,9 @@ HEADER = struct.Struct("<4sHHII")
 FLAG_HAS_PRE = 1
 FLAG_HAS_POST = 2
 FLAG_HAS_PARENT_VARIABLES = 4
-_KNOWN_FLAGS = FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES
+FLAG_SEALED = 8
+_KNOWN_FLAGS = FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES | FLAG_SEALED
+SEAL_SIZE = 32  # a SHA-256 digest; also the size of the source digest sealed in
 
 Scalar = None | bool | int | float | str
 
@@ -154,6 +162,58 @@ def const_key(value: Scalar) -> tuple[str, str]:
     return (type(value).__name__, repr(value))
 
 
+# -- sealing -----------------------------------------------------------------
+#
+# A host that stores images next to their source (the store's bytecode cache)
+# seals each image with the digest of that source, and checks the seal
+# against the source it is about to serve: an image copied from another
+# strategy's row, left over from an older source, or edited (even with its
+# CRC recomputed) fails the check. The seal covers the sections as stored,
+# so it binds these exact bytes to that source.
+
+
+def _seal_of(source: bytes, body: bytes) -> bytes:
+    return hashlib.sha256(source + body).digest()
+
+
+def _source_digest(source: bytes) -> bytes:
+    if not isinstance(source, bytes) or len(source) != SEAL_SIZE:
+        raise TypeError(f"source must be a {SEAL_SIZE}-byte digest")
+    return source
+
+
+def seal(data: bytes, source: bytes) -> bytes:
+    """The image sealed with ``source``, the 32-byte digest of what it was
+    compiled from (a sealed image is resealed). Raises VerifyError when
+    ``data`` is not a well-formed image."""
+    source = _source_digest(source)
+    decode(data)  # only well-formed images are sealed
+    _, version, flags, _, _ = HEADER.unpack_from(data)
+    body = data[HEADER.size :]
+    if flags & FLAG_SEALED:
+        body = body[: -(4 + SEAL_SIZE)]
+    payload = body + _section(_seal_of(source, body))
+    header = HEADER.pack(MAGIC, version, flags | FLAG_SEALED, len(payload), zlib.crc32(payload))
+    return header + payload
+
+
+def check_seal(data: bytes, source: bytes) -> None:
+    """Raise VerifyError unless ``data`` is sealed with ``source``.
+
+    Checks the seal only; ``vm.load`` still decodes and verifies the image
+    (and refuses a seal section of the wrong shape)."""
+    source = _source_digest(source)
+    data = bytes(data)
+    if len(data) < HEADER.size + 4 + SEAL_SIZE:
+        raise VerifyError("the image is not sealed")
+    flags = HEADER.unpack_from(data)[2]
+    if not flags & FLAG_SEALED:
+        raise VerifyError("the image is not sealed")
+    body, stored = data[HEADER.size : -SEAL_SIZE - 4], data[-SEAL_SIZE:]
+    if not hmac.compare_digest(_seal_of(source, body), stored):
+        raise VerifyError("the image was not compiled from this source (seal mismatch)")
+
+
 # -- decoding ----------------------------------------------------------------
 
 
@@ -242,6 +302,9 @@ def decode(data: bytes) -> Image:
 
     outer = _Reader(payload, "payload")
     parts = [_Reader(outer.take(outer.u32()), name) for name in _SECTION_NAMES]
+    if flags & FLAG_SEALED and outer.u32() != SEAL_SIZE:
+        raise VerifyError(f"seal: not {SEAL_SIZE} bytes")
+    outer.take(SEAL_SIZE if flags & FLAG_SEALED else 0)
     outer.done()
     strings_r, consts_r, fields_r, entries_r, code_r, debug_r = parts
 

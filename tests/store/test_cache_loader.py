@@ -248,10 +248,13 @@ def test_put_twice_is_a_no_op(service: StrategyService, db: Database) -> None:
         stored = session.get(StrategyDefinition, row.id)
         assert stored is not None
         key = cache.key_for(stored)
-        cache.put(session, key, b"first")
-        cache.put(session, key, b"second")
+        first = toolchain.compile_program(programs.full(1), None, "first.json")
+        second = toolchain.compile_program(programs.full(2), None, "second.json")
+        cache.put(session, key, first)
+        cache.put(session, key, second)
     with db.reading() as session:
         assert cache.count(session) == 1
+        assert cache.get(session, key) == cache.sealed(key, first)
 
 
 def test_build_cache_targets(service: StrategyService, loader: StrategyLoader) -> None:
