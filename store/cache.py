@@ -33,10 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store import toolchain
-from store.errors import ImageRejected
 from store.models import StrategyBytecode, StrategyDefinition
-from vm import VerifyError
-from vm.image import check_seal, seal
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +79,13 @@ def key_for(row: StrategyDefinition) -> CacheKey:
 
 def sealed(key: CacheKey, image: bytes) -> bytes:
     """The image as the cache stores it: sealed with the key's source hash."""
-    return seal(image, bytes.fromhex(key.source_hash))
+    return toolchain.seal_image(image, key.source_hash)
 
 
 def unseal(key: CacheKey, image: bytes) -> bytes:
     """The stored image if its seal matches the key's source, else
     ``ImageRejected`` (a swapped, stale or edited entry)."""
-    try:
-        check_seal(image, bytes.fromhex(key.source_hash))
-    except VerifyError as exc:
-        raise ImageRejected(f"cache entry refused: {exc}") from exc
+    toolchain.check_image_seal(image, key.source_hash)
     return image
 
 

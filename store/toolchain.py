@@ -26,6 +26,7 @@ from typing import Any, cast
 
 import dslc
 import vm
+import vm.image as vm_image
 from dslc.diagnostics import CompileError, line_col
 from store.errors import ImageRejected, InvalidDefinition
 from vm import ExecutionError, Program, Score, VerifyError
@@ -48,13 +49,17 @@ __all__ = [
     "Program",
     "Score",
     "builtin_registry",
+    "check_image_seal",
     "compile_program",
     "compiler_fingerprint",
     "diagnostics_of",
+    "fingerprint_files",
+    "fingerprint_of",
     "format_version",
     "load_image",
     "score",
     "score_builtin",
+    "seal_image",
     "text_header",
     "text_to_json",
 ]
@@ -138,6 +143,22 @@ def load_image(image: bytes) -> Program:
     with _stats_lock:
         STATS.loads += 1
     return program
+
+
+def seal_image(image: bytes, source_hash: str) -> bytes:
+    """The image sealed with a source hash (hex SHA-256), ``vm.image.seal``."""
+    try:
+        return vm_image.seal(image, bytes.fromhex(source_hash))
+    except VerifyError as exc:
+        raise ImageRejected(f"cannot seal a malformed image: {exc}") from exc
+
+
+def check_image_seal(image: bytes, source_hash: str) -> None:
+    """``ImageRejected`` unless the image is sealed with this source hash."""
+    try:
+        vm_image.check_seal(image, bytes.fromhex(source_hash))
+    except VerifyError as exc:
+        raise ImageRejected(f"cache entry refused: {exc}") from exc
 
 
 def score(
