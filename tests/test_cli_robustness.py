@@ -84,7 +84,10 @@ def test_fmt_rewrites_atomically_and_keeps_the_mode(tmp_path: Path) -> None:
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # a lazy group loads on get_command
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         out.append((*prefix, name))
         if isinstance(command, click.Group):
             out.extend(_commands(command, (*prefix, name)))

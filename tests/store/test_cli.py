@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -55,12 +56,15 @@ def _json(result: Result) -> Any:
 
 def test_every_command_has_help() -> None:
     runner = CliRunner()
-    assert set(store_group.commands) == {
+    ctx = click.Context(store_group)
+    names = store_group.list_commands(ctx)  # the group loads its commands lazily
+    assert set(names) == {
         "init", "create", "update", "publish", "archive", "list", "versions",
         "rollback", "show", "import", "build-cache", "score",
     }  # fmt: skip
-    for name, command in store_group.commands.items():
-        assert command.help, name
+    for name in names:
+        command = store_group.get_command(ctx, name)
+        assert command is not None and command.help, name
         result = runner.invoke(store_group, [name, "--help"])
         assert result.exit_code == 0 and "--db" in result.output, name
 
