@@ -57,7 +57,29 @@ class _Checker:
 
     # -- program ---------------------------------------------------------
 
+    def duplicate_names(self, p: A.Program) -> None:
+        """A rule's name is its node id: traces and runtime errors point at
+        it, so two rules of one name make them ambiguous (GAME accepts such
+        programs, hence a warning)."""
+        first: dict[str, A.Rule] = {}
+        for _section, rules in p.sections():
+            for rule in rules:
+                if not rule.named:
+                    continue
+                earlier = first.setdefault(rule.id, rule)
+                if earlier is rule:
+                    continue
+                first_at = f" (at {earlier.loc.pointer})" if earlier.loc.pointer else ""
+                self.bag.warning(
+                    codes.DUPLICATE_RULE_NAME,
+                    f"an earlier rule{first_at} is already named {rule.id!r}",
+                    node_id=rule.id,
+                    loc=rule.loc,
+                    hint="rename one of them: traces and runtime errors name a rule by it",
+                )
+
     def program(self, p: A.Program) -> I.IRProgram:
+        self.duplicate_names(p)
         full = [self.rule(r) for r in p.rules]
         if p.default is not None:
             full.append(self.stmt(p.default))

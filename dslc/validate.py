@@ -291,17 +291,38 @@ def _check_arith(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> 
         )
 
 
+MIN_MAX = ("min", "max")
+
+
+def _function_hint(name: str, *, text: bool) -> str:
+    """Every callable name, and the closest one. min and max are calls in
+    the text language but arithmetic operators in the JSON AST."""
+    callable_names = [*FUNC_ARITY, *MIN_MAX]
+    close = difflib.get_close_matches(name.lower(), callable_names, n=1)
+    if text:
+        listed = ", ".join(callable_names[:-1]) + " and " + callable_names[-1]
+        if close:
+            return f"did you mean '{close[0]}'? (the functions are {listed})"
+        return f"the functions are {listed}"
+    functions = " and ".join(FUNC_ARITY)
+    operators = 'min and max are arithmetic operators: {"type": "arith", "op": "min", ...}'
+    if close and close[0] in FUNC_ARITY:
+        return f"did you mean '{close[0]}'? (the functions are {functions}; {operators})"
+    if close:
+        return f"did you mean the operator '{close[0]}'? ({operators})"
+    return f"the functions are {functions}; {operators}"
+
+
 def _check_func_call(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
     assert isinstance(node, FuncCall)
     arity = FUNC_ARITY.get(node.name)
     if arity is None:
-        close = difflib.get_close_matches(node.name.lower(), list(FUNC_ARITY), n=1)
         bag.error(
             codes.FUNC_NAME_NOT_ALLOWED,
             f"function {quote(node.name)} is not allowed",
             node_id=node_id,
             loc=node.loc,
-            hint=f"did you mean {close[0]!r}?" if close else "the functions are int and clamp",
+            hint=_function_hint(node.name, text=node.loc.has_span),
         )
     elif len(node.args) != arity:
         bag.error(

@@ -264,7 +264,7 @@ def test_func_name_hint() -> None:
     [(_, hint)] = messages(
         program(default={"type": "set_callback_data", "key": "k", "value": value})
     )
-    assert hint == "did you mean 'int'?"
+    assert hint is not None and hint.startswith("did you mean 'int'?")
 
 
 @pytest.mark.parametrize(("name", "count"), [("int", 0), ("int", 2), ("clamp", 1), ("clamp", 4)])
