@@ -18,7 +18,7 @@ SQLAlchemy and alembic.
 
 from __future__ import annotations
 
-from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,33 +41,63 @@ if TYPE_CHECKING:
 
 # public name -> the module that defines it
 _WHERE = {
-    "Database": "store.db",
-    "DatabaseError": "store.db",
-    "CompilerUnavailable": "store.errors",
-    "Conflict": "store.errors",
-    "ImageRejected": "store.errors",
-    "ImmutableVersion": "store.errors",
-    "InvalidDefinition": "store.errors",
-    "InvalidPayload": "store.errors",
-    "NotFound": "store.errors",
-    "SchemaMissing": "store.errors",
-    "StoreError": "store.errors",
-    "LoadedStrategy": "store.loader",
-    "StrategyLoader": "store.loader",
-    "StrategyCreate": "store.schemas",
-    "StrategyRead": "store.schemas",
-    "StrategyUpdate": "store.schemas",
-    "StrategyService": "store.service",
+    "Database": "db",
+    "DatabaseError": "db",
+    "CompilerUnavailable": "errors",
+    "Conflict": "errors",
+    "ImageRejected": "errors",
+    "ImmutableVersion": "errors",
+    "InvalidDefinition": "errors",
+    "InvalidPayload": "errors",
+    "NotFound": "errors",
+    "SchemaMissing": "errors",
+    "StoreError": "errors",
+    "LoadedStrategy": "loader",
+    "StrategyLoader": "loader",
+    "StrategyCreate": "schemas",
+    "StrategyRead": "schemas",
+    "StrategyUpdate": "schemas",
+    "StrategyService": "service",
+    "migrate": "migrate",
 }
 
 
+def _module(name: str) -> ModuleType:
+    # Import statements, not import_module: the dependencies stay visible
+    # to mypy and to tests/test_architecture.py.
+    if name == "db":
+        from store import db
+
+        return db
+    if name == "errors":
+        from store import errors
+
+        return errors
+    if name == "loader":
+        from store import loader
+
+        return loader
+    if name == "schemas":
+        from store import schemas
+
+        return schemas
+    if name == "service":
+        from store import service
+
+        return service
+    # Not "from store import migrate": that asks this module's __getattr__
+    # for "migrate" first, which would come back here.
+    import store.migrate as migrate_module
+
+    return migrate_module
+
+
 def __getattr__(name: str) -> Any:
-    if name == "migrate":
-        return import_module("store.migrate")
-    module = _WHERE.get(name)
-    if module is None:
+    where = _WHERE.get(name)
+    if where is None:
         raise AttributeError(f"module 'store' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    module = _module(where)
+    value = module if name == where else getattr(module, name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

@@ -70,8 +70,7 @@ def test_the_lazy_store_table_names_every_store_command() -> None:
 
     ctx = click.Context(store_group)
     for module_name in sorted(set(store_cli._COMMAND_MODULES.values())):
-        module = __import__(module_name, fromlist=["COMMANDS"])
-        for command in module.COMMANDS:
+        for command in store_cli.module_commands(module_name):
             assert store_cli._COMMAND_MODULES.get(command.name) == module_name, command.name
     for name in store_group.list_commands(ctx):
         command = store_group.get_command(ctx, name)
