@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from dslc.cli.common import fail, fail_compile, json_object_argument
 from dslc.diagnostics import CompileError
-from dslc.sources import compile_file, read_source
+from dslc.sources import SourceFile, compile_file, read_source
 from vm import ExecutionError, VerifyError, load, run, score
 from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
 
@@ -42,16 +43,20 @@ from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
     "--extends",
     metavar="BUILTIN",
     help="Score through the DSL_EXTEND pipeline with this parent built-in "
-    f"({', '.join(DEFAULT_REGISTRY.ids())}); --phase is then ignored.",
+    f"({', '.join(DEFAULT_REGISTRY.ids())}). A strategy's own 'extends' (or a GAME "
+    "record's parentStrategyId) is used without it; naming a different one is an error.",
 )
 @click.option("--budget", type=click.IntRange(min=0), help="Stop after this many VM steps.")
 @click.option(
     "--trace",
     is_flag=True,
     help="Also print the evaluation trace (source files only; uses the reference "
-    "evaluator, as the dashboard's simulation does).",
+    "evaluator, as the dashboard's simulation does). Through a parent: the pre "
+    "phase's trace, the parent's result and the post phase's trace.",
 )
+@click.pass_context
 def run_command(
+    ctx: click.Context,
     file: str,
     phase: str,
     fields_arg: str | None,
@@ -61,7 +66,12 @@ def run_command(
     budget: int | None,
     trace: bool,
 ) -> None:
-    """Run FILE (source or .sbc image) on one event and print the result as JSON."""
+    """Run FILE (source or .sbc image) on one event and print the result as JSON.
+
+    A strategy that extends a built-in (an 'extends' line, or a GAME record
+    of type DSL_EXTEND) is scored through the pipeline as the engine does:
+    pre phase, parent, post phase. --phase runs one phase alone instead.
+    """
     fields = json_object_argument(fields_arg, "--fields") or {}
     data = json_object_argument(data_arg, "--data") or {}
     parent = json_object_argument(parent_arg, "--parent")
@@ -70,33 +80,92 @@ def run_command(
         compiled = compile_file(src) if src.kind != "image" else None
     except CompileError as exc:
         fail_compile(exc)
+    phase_given = ctx.get_parameter_source("phase") is not ParameterSource.DEFAULT
+    parent_id = _parent_to_run(src, extends, phase_given)
     try:
         program = load(compiled.data if compiled else src.data or b"")
     except VerifyError as exc:
         fail(f"{file}: not a valid image: {exc}")
+    if parent_id is None and not phase_given and (program.has_pre or program.has_post):
+        fail(
+            f"{file} has rules before or after a parent but names none (a bare JSON AST "
+            "cannot): give --extends BUILTIN, or --phase to run one phase"
+        )
+    builtin = None
+    if parent_id is not None:
+        try:
+            builtin = DEFAULT_REGISTRY.get(parent_id)
+        except UnknownBuiltinError as exc:
+            fail(str(exc.args[0]) if exc.args else str(exc))
     out: dict[str, Any]
     try:
-        if extends is not None:
-            builtin = DEFAULT_REGISTRY.get(extends)
+        if builtin is not None:
             s = score(program, fields=fields, data=data, parent=builtin, budget=budget)
             out = {"points": s.points, "case_name": s.case_name, "callback_data": s.callback_data}
         else:
             out = run(
                 program, phase=phase, fields=fields, data=data, parent=parent, budget=budget
             ).as_dict()
-    except UnknownBuiltinError as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc))
     except ExecutionError as exc:
-        where = f" at node {exc.node_id}" if exc.node_id else ""
-        fail(f"{file}: runtime error[{exc.code}]{where}: {exc.detail}")
+        fail(f"{file}: runtime error[{exc.code}]{_at(exc)}: {exc.detail}")
+    if parent_id is not None:
+        out["extends"] = parent_id
     if trace:
         if compiled is None:
             fail("--trace needs a source file (an image carries no tree to trace)")
-        from dslc.simulate import simulate
+        if builtin is not None:
+            from dslc.pipeline_trace import simulate_pipeline
 
-        sim = simulate(compiled.ast, phase, fields, data, parent)
-        out["trace"] = sim.trace
+            out["trace"] = simulate_pipeline(compiled.ast, builtin, fields, data).trace()
+        else:
+            from dslc.simulate import simulate
+
+            out["trace"] = simulate(compiled.ast, phase, fields, data, parent).trace
     click.echo(json.dumps(out, indent=2, ensure_ascii=False, default=repr))
+
+
+def _at(exc: ExecutionError) -> str:
+    return f" at node {exc.node_id}" if exc.node_id else ""
+
+
+def declared_parent(src: SourceFile) -> str | None:
+    """The built-in a source file says it extends: a text file's 'extends'
+    line, or a GAME record's parentStrategyId (type DSL_EXTEND)."""
+    if src.text is None:
+        return None
+    if src.kind == "text":
+        from dslc.text.convert import parse_header
+
+        return parse_header(src.text)["parent"]
+    try:
+        record = json.loads(src.text)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(record, dict) and record.get("type") == "DSL_EXTEND":
+        parent = record.get("parentStrategyId")
+        return parent if isinstance(parent, str) and parent else None
+    return None
+
+
+def _parent_to_run(src: SourceFile, extends: str | None, phase_given: bool) -> str | None:
+    """The built-in to score through, or None to run one phase."""
+    own = declared_parent(src)
+    if extends is not None:
+        if phase_given:
+            fail("--extends scores the whole pipeline; leave out --phase (or --extends)")
+        if own is not None and _canonical(own) != _canonical(extends):
+            fail(
+                f"{src.path} extends {own!r} but --extends names {extends!r}; "
+                "leave --extends out, or change the file"
+            )
+        return extends
+    if phase_given:
+        return None  # one phase, as asked
+    return own
+
+
+def _canonical(builtin_id: str) -> str:
+    return DEFAULT_REGISTRY.aliases().get(builtin_id, builtin_id)
 
 
 COMMANDS = [run_command]
