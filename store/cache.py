@@ -45,7 +45,7 @@ class CacheKey:
 
 
 def canonical_source(
-    type_: str, parent: str | None, ast: dict[str, Any], source_text: str | None
+    type_: str, parent: str | None, ast: dict[str, Any] | None, source_text: str | None
 ) -> str:
     """One text per meaning: sorted keys, no whitespace, so a Postgres JSONB
     round trip (which reorders keys) does not change the hash."""
@@ -62,7 +62,7 @@ def canonical_source(
 
 
 def source_hash(
-    type_: str, parent: str | None, ast: dict[str, Any], source_text: str | None
+    type_: str, parent: str | None, ast: dict[str, Any] | None, source_text: str | None
 ) -> str:
     text = canonical_source(type_, parent, ast, source_text)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

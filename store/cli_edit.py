@@ -27,18 +27,24 @@ from store.service import StrategyService
 def init_command(db_url: str | None) -> None:
     """Create the store's tables, or upgrade them to the newest schema.
 
-    A database that already holds the GAME engine's strategydefinition table
-    is adopted: its rows are kept and the store's additions are applied.
+    Standalone (no strategydefinition table yet): creates GAME's table
+    exactly as GAME's migrations do, then the store's own tables. On GAME's
+    database (run GAME's migrations first): adopts GAME's table as it is,
+    whatever GAME's revision, and adds only the store's own objects. The
+    store's history is kept in its own version table (dslc_alembic_version),
+    so GAME's `alembic upgrade head` and this command can run in any order.
+    Prints which mode it chose.
     """
     with open_database(db_url) as db:
         result = migrate.init(db)
         where = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"mode: {result.describe()}")
     if result.adopted:
-        click.echo(f"adopted the GAME database {where}; schema now at {result.after}")
+        click.echo(f"adopted the GAME database {where}; store schema now at {result.after}")
     elif result.changed:
-        click.echo(f"initialised {where} at schema revision {result.after}")
+        click.echo(f"initialised {where} at store schema revision {result.after}")
     else:
-        click.echo(f"{where} is up to date (schema revision {result.after})")
+        click.echo(f"{where} is up to date (store schema revision {result.after})")
 
 
 @click.command("create")

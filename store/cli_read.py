@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import click
 from rich.table import Table
@@ -29,7 +30,7 @@ def _table(rows: list[StrategyRead], title: str) -> Table:
             row.status.value,
             row.type.value,
             row.parentStrategyId or "",
-            row.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else "",
             str(row.id),
         )
     return table
@@ -101,9 +102,9 @@ def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> Non
         f"  realm        {row.realmId}",
         f"  type         {row.type.value}"
         + (f" (parent {row.parentStrategyId})" if row.parentStrategyId else ""),
-        f"  created      {row.created_at.isoformat()}"
+        f"  created      {_when(row.created_at)}"
         + (f" by {row.createdBy}" if row.createdBy else ""),
-        f"  updated      {row.updated_at.isoformat()}",
+        f"  updated      {_when(row.updated_at)}",
     ]
     if row.publishedAt:
         lines.append(f"  published    {row.publishedAt.isoformat()}")
@@ -114,8 +115,15 @@ def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> Non
     click.echo("\n".join(lines))
     if row.sourceText is not None:
         click.echo("\n" + row.sourceText.rstrip("\n"))
+    elif row.astJson is None:
+        # GAME's editor may save a draft before it has a program.
+        click.echo("\n(no program yet: astJson is empty; this draft cannot be published or run)")
     else:
         click.echo("\n" + json.dumps(row.astJson, ensure_ascii=False, indent=2))
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "(not recorded)"
 
 
 COMMANDS = [list_command, versions_command, show_command]

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import Conflict, SchemaMissing, StoreError
-from store.models import FAMILY_VERSION_UNIQUE, ONE_PUBLISHED_INDEX
+from store.errors import Conflict, InvalidPayload, SchemaMissing, StoreError
+from store.models import FAMILY_VERSION_UNIQUE, ONE_PUBLISHED_INDEX, STORE_SCHEMA
 
 ENV_VAR = "DSLC_DATABASE_URL"
 # The embedded default: a SQLite file in the working directory.
@@ -57,7 +57,10 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     # Wait for a competing writer instead of failing with "database is locked".
     connect_args.setdefault("timeout", 30)
     connect_args.setdefault("check_same_thread", False)
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    # SQLite has no schemas: the store's tables live in the main database.
+    options = dict(kwargs.pop("execution_options", {}))
+    options.setdefault("schema_translate_map", {STORE_SCHEMA: None})
+    engine = create_engine(url, connect_args=connect_args, execution_options=options, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -133,6 +136,9 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
+        refused = _foreign_key_message(exc)
+        if refused is not None:
+            raise InvalidPayload(refused) from exc
         raise Conflict(_integrity_message(exc)) from exc
     except (OperationalError, ProgrammingError) as exc:
         if _is_missing_table(exc):
@@ -144,11 +150,31 @@ def _translated() -> Iterator[None]:
         raise DatabaseError(f"database error: {_first_line(exc)}") from exc
 
 
+# GAME's foreign keys on strategydefinition: the column and what it must name.
+_REFERENCES = {
+    "apiKey_used": "an API key of GAME's apikey table",
+    "oauth_user_id": "a user of GAME's oauthusers table (provider_user_id)",
+}
+
+
+def _foreign_key_message(exc: IntegrityError) -> str | None:
+    """A value GAME's foreign keys refuse is a bad payload, not a conflict."""
+    if getattr(exc.orig, "sqlstate", None) != "23503":
+        return None
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None) or ""
+    for column, meaning in _REFERENCES.items():
+        if f"({column})" in detail:
+            return f"invalid {column}: it must name {meaning}; nothing was written ({detail})"
+    return f"a referenced row does not exist; nothing was written: {_first_line(exc)}"
+
+
 def _integrity_message(exc: IntegrityError) -> str:
     constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
     text = str(exc.orig)
-    if constraint == ONE_PUBLISHED_INDEX or (
-        constraint is None and "strategydefinition.name" in text and "version" not in text
+    if (
+        constraint == ONE_PUBLISHED_INDEX
+        or ONE_PUBLISHED_INDEX in text
+        or (constraint is None and "strategydefinition.name" in text and "version" not in text)
     ):
         return (
             "another version of this strategy was published at the same time; "

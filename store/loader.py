@@ -39,7 +39,13 @@ from sqlalchemy import (
 from store import cache, toolchain
 from store.db import Database
 from store.errors import ImageRejected, InvalidDefinition, NotFound
-from store.models import StrategyBytecode, StrategyDefinition, StrategyStatus, StrategyType
+from store.models import (
+    StrategyBytecode,
+    StrategyDefinition,
+    StrategySource,
+    StrategyStatus,
+    StrategyType,
+)
 from store.service import parse_id
 from store.toolchain import BuiltinStrategy, Program, Score
 
@@ -260,17 +266,18 @@ def _load_query(with_realm: bool, published_only: bool) -> Select[Any]:
     else:
         served, source = asked, asked
     entries = StrategyBytecode.__table__
+    texts = StrategySource.__table__
     query = (
         select(
             *(served.c[name] for name in _SERVED_COLUMNS),
             served.c.astJson,
-            served.c.sourceText,
+            texts.c.text.label("sourceText"),
             entries.c.sourceHash,
             entries.c.image,
         )
         .select_from(
             outerjoin(
-                source,
+                outerjoin(source, texts, texts.c.strategyId == served.c.id),
                 entries,
                 and_(
                     entries.c.strategyId == served.c.id,

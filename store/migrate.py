@@ -1,33 +1,60 @@
-"""Create or upgrade a store database with the packaged Alembic migrations."""
+"""Create or upgrade a store database with the packaged Alembic migrations.
+
+Two modes, chosen by what the database holds (``store.adoption``):
+
+- standalone: no ``strategydefinition`` table; the store creates GAME's
+  table exactly as GAME's migrations do, then its own tables.
+- GAME: the table exists with GAME's columns (whatever GAME's Alembic
+  revision); it is adopted as it is and only the store's own objects are
+  added (in the store's schema on Postgres).
+
+Either way the store's history goes to its own version table, so GAME's
+``alembic upgrade head`` / ``current`` and ``dslc store init`` each work,
+in any order, as often as they are run.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
 
+from store import adoption
 from store.db import Database
-from store.models import TABLE
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-# The revision whose schema is exactly the reference engine's table.
-GAME_BASELINE = "0001_game_strategydefinition"
+
+Mode = Literal["standalone", "game"]
 
 
 @dataclass(frozen=True, slots=True)
 class InitResult:
     before: str | None
     after: str | None
-    adopted: bool
+    mode: Mode
+    # GAME's Alembic revision as found (None: no GAME history).
+    game_revision: str | None = None
 
     @property
     def changed(self) -> bool:
         return self.before != self.after
+
+    @property
+    def adopted(self) -> bool:
+        """This run took over GAME's existing table."""
+        return self.mode == "game" and self.before is None
+
+    def describe(self) -> str:
+        """One line naming the mode chosen (``dslc store init`` prints it)."""
+        if self.mode == "standalone":
+            return "standalone: the store owns strategydefinition (created as GAME creates it)"
+        at = f" (GAME's Alembic revision {self.game_revision})" if self.game_revision else ""
+        return f"adopting GAME's strategydefinition table{at}; GAME's schema is left as it is"
 
 
 def alembic_config(db: Database) -> Config:
@@ -43,25 +70,29 @@ def head_revision(db: Database) -> str | None:
 
 
 def current_revision(db: Database) -> str | None:
+    """The store's revision (from its own version table, not GAME's)."""
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        context = MigrationContext.configure(conn, opts=adoption.version_options(conn))
+        return context.get_current_revision()
 
 
 def init(db: Database) -> InitResult:
-    """Bring the database to the newest schema.
-
-    A database that already has the reference engine's table but no Alembic
-    history is a GAME database: it is stamped at the baseline revision (its
-    table is kept as is) and then upgraded.
-    """
+    """Bring the database to the newest schema; nothing changes on failure."""
     cfg = alembic_config(db)
     before = current_revision(db)
-    adopted = False
     with db.engine.connect() as conn:
+        found = adoption.survey(conn)
+        if before is None:
+            if found.has_table:
+                adoption.require_game_shape(found)
+            else:
+                adoption.require_table_or_none(found)
+        conn.rollback()
         cfg.attributes["connection"] = conn
-        if before is None and inspect(conn).has_table(TABLE):
-            command.stamp(cfg, GAME_BASELINE)
-            adopted = True
         command.upgrade(cfg, "head")
         conn.commit()
-    return InitResult(before=before, after=current_revision(db), adopted=adopted)
+    game = found.has_game_history or found.has_game_tables
+    mode: Mode = "game" if game or (before is None and found.has_table) else "standalone"
+    return InitResult(
+        before=before, after=current_revision(db), mode=mode, game_revision=found.game_revision
+    )

@@ -1,10 +1,17 @@
-"""SQLAlchemy models: the reference engine's ``strategydefinition`` table and
-the bytecode cache.
+"""SQLAlchemy models: GAME's ``strategydefinition`` table, exactly as GAME's
+migrations create it, and the store's own tables beside it.
 
 Column names are the reference engine's, byte for byte (``apiKey_used``,
 ``realmId``, ``astJson``...), so the store can run on an existing GAME
 database; the Python attribute names are the column names for the same
 reason (one spelling everywhere, including the pydantic schemas).
+
+Nothing the store needs is added to GAME's table: no column, no index. The
+store's own data (the text a strategy was written in, the bytecode cache)
+lives in its own tables, which on Postgres sit in their own schema
+(``STORE_SCHEMA``), so GAME's Alembic metadata never sees them on its table.
+On SQLite, which has no schemas, the engine maps that schema to the main
+database (``store.db``).
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import (
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -24,19 +30,26 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    func,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import JsonDocument, UTCDateTime
 
 TABLE = "strategydefinition"
+SOURCE_TABLE = "strategysource"
 CACHE_TABLE = "strategybytecode"
+# The store's Postgres schema: its tables, its trigger function and its
+# migration history (``VERSION_TABLE``) live here, never in GAME's schema.
+STORE_SCHEMA = "dslc"
+VERSION_TABLE = "dslc_alembic_version"
+# The name the database reports when a second PUBLISHED row of a family is
+# refused (a trigger on both backends, see the store's migrations).
 ONE_PUBLISHED_INDEX = "uq_strategydefinition_one_published"
 FAMILY_VERSION_UNIQUE = "uq_strategydefinition_realm_name_version"
 
-# Evaluated by the database on both backends (``now()`` on Postgres), so
-# timestamps do not depend on the clock of whichever client wrote the row.
+# Evaluated by the database on both backends (``now()`` on Postgres).
 DB_NOW = text("CURRENT_TIMESTAMP")
 
 
@@ -56,54 +69,88 @@ class Base(DeclarativeBase):
     metadata = MetaData()
 
 
+class StrategySource(Base):
+    """The text a definition was written in, when it was written as text
+    (its ``astJson`` is always filled as well). Not a column of GAME's
+    table: GAME's schema stays exactly GAME's."""
+
+    __tablename__ = SOURCE_TABLE
+    __table_args__ = {"schema": STORE_SCHEMA}
+
+    strategyId: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey(f"{TABLE}.id", ondelete="CASCADE"), primary_key=True
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+
+
 class StrategyDefinition(Base):
     """One version of a strategy. A *family* is all rows sharing
-    ``(realmId, name)``; at most one of them is PUBLISHED."""
+    ``(realmId, name)``; at most one of them is PUBLISHED (a trigger).
+
+    The columns are GAME's, including its nullability and server defaults.
+    GAME fills the timestamps in Python, not with a server default, so the
+    store fills them itself (with the database's clock). The foreign keys of
+    ``apiKey_used`` and ``oauth_user_id`` exist where GAME's ``apikey`` and
+    ``oauthusers`` tables do; they are not part of this model, which must
+    also work on a database without those tables.
+    """
 
     __tablename__ = TABLE
-    __table_args__ = (
-        UniqueConstraint("realmId", "name", "version", name=FAMILY_VERSION_UNIQUE),
-        # The guarantee behind "at most one PUBLISHED row per family": two
-        # concurrent publishes cannot both commit, whatever the service does.
-        Index(
-            ONE_PUBLISHED_INDEX,
-            "realmId",
-            "name",
-            unique=True,
-            postgresql_where=text("status = 'PUBLISHED'"),
-            sqlite_where=text("status = 'PUBLISHED'"),
-        ),
-    )
-    # Fetch server-set columns (timestamps) in the INSERT/UPDATE itself
+    __table_args__ = (UniqueConstraint("realmId", "name", "version", name=FAMILY_VERSION_UNIQUE),)
+    # Fetch SQL-evaluated values (timestamps) in the INSERT/UPDATE itself
     # (RETURNING) instead of a second round trip.
     __mapper_args__ = {"eager_defaults": True}
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, server_default=DB_NOW)
-    updated_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, nullable=False, server_default=DB_NOW, onupdate=DB_NOW
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, index=True, default=uuid.uuid4)
+    created_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, default=func.now()
     )
-    # The reference engine has a foreign key to its ``apikey`` table here;
-    # this store does not own that table, so the column is a plain string.
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, default=func.now(), onupdate=func.now()
+    )
     apiKey_used: Mapped[str | None] = mapped_column(String, nullable=True)
     oauth_user_id: Mapped[str | None] = mapped_column(String, nullable=True)
-    realmId: Mapped[str] = mapped_column(String, nullable=False, index=True)
+    realmId: Mapped[str | None] = mapped_column(String, nullable=True, index=True)
     name: Mapped[str] = mapped_column(String, nullable=False)
-    description: Mapped[str | None] = mapped_column(String, nullable=True)
-    type: Mapped[str] = mapped_column(String, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    type: Mapped[str] = mapped_column(
+        String, nullable=False, server_default=text("'DSL_FULL'"), default="DSL_FULL"
+    )
     parentStrategyId: Mapped[str | None] = mapped_column(String, nullable=True)
-    astJson: Mapped[dict[str, Any]] = mapped_column(JsonDocument, nullable=False)
+    astJson: Mapped[dict[str, Any] | None] = mapped_column(JsonDocument, nullable=True)
     blocklyXml: Mapped[str | None] = mapped_column(Text, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    version: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=text("1"), default=1
+    )
     status: Mapped[str] = mapped_column(
-        String, nullable=False, index=True, default=StrategyStatus.DRAFT.value
+        String,
+        nullable=False,
+        index=True,
+        server_default=text("'DRAFT'"),
+        default=StrategyStatus.DRAFT.value,
     )
     createdBy: Mapped[str | None] = mapped_column(String, nullable=True)
     publishedAt: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     experimentTag: Mapped[str | None] = mapped_column(String, nullable=True)
-    # Not in the reference engine: the text a strategy was written in, when
-    # it was written as text (``astJson`` is always filled as well).
-    sourceText: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    # Loaded with the row (one extra SELECT ... IN for a batch of rows), so
+    # ``sourceText`` reads without a lazy load after the session is closed.
+    source: Mapped[StrategySource | None] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def sourceText(self) -> str | None:
+        return self.source.text if self.source is not None else None
+
+    @sourceText.setter
+    def sourceText(self, value: str | None) -> None:
+        if value is None:
+            self.source = None
+        elif self.source is not None:
+            self.source.text = value
+        else:
+            self.source = StrategySource(text=value)
 
     def __repr__(self) -> str:
         return (
@@ -125,6 +172,7 @@ class StrategyBytecode(Base):
     """
 
     __tablename__ = CACHE_TABLE
+    __table_args__ = {"schema": STORE_SCHEMA}
 
     strategyId: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey(f"{TABLE}.id", ondelete="CASCADE"), primary_key=True

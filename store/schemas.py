@@ -140,16 +140,18 @@ class StrategyRead(BaseModel):
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
     id: uuid.UUID
-    created_at: datetime
-    updated_at: datetime
+    # GAME's columns are nullable: rows GAME (or SQL by hand) wrote may lack
+    # timestamps, a realm or a program, and must still list and show.
+    created_at: datetime | None
+    updated_at: datetime | None
     apiKey_used: str | None
     oauth_user_id: str | None
-    realmId: str
+    realmId: str | None
     name: str
     description: str | None
     type: StrategyType
     parentStrategyId: str | None
-    astJson: dict[str, Any]
+    astJson: dict[str, Any] | None
     blocklyXml: str | None
     version: int
     status: StrategyStatus

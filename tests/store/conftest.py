@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from store import toolchain
 from store.db import Database, make_engine, normalise_url
 from store.loader import StrategyLoader
 from store.migrate import init
-from store.models import StrategyBytecode, StrategyDefinition
+from store.models import StrategyBytecode, StrategyDefinition, StrategySource
 from store.service import StrategyService
 
 # A maintenance database on the server to test against (CI sets this variable);
@@ -47,8 +48,10 @@ def _postgres_required() -> bool:
     return os.environ.get("DSLC_REQUIRE_POSTGRES") == "1"
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server (dropped afterwards); skips
+    (or fails, in CI) when the server is unreachable."""
     admin = make_engine(
         PG_ADMIN_URL.render_as_string(hide_password=False),
         isolation_level="AUTOCOMMIT",
@@ -73,6 +76,12 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with new_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +124,7 @@ def db(backend: str, db_url: str, _databases: dict[str, Database]) -> Iterator[D
 def _empty(database: Database) -> None:
     with database.transaction() as session:
         session.execute(delete(StrategyBytecode))
+        session.execute(delete(StrategySource))
         session.execute(delete(StrategyDefinition))
 
 
