@@ -52,7 +52,16 @@ from dslc.ast import (
 )
 from dslc.diagnostics import Diagnostic, DiagnosticBag
 from dslc.ids import else_if_id, is_given, resolve_id
-from dslc.validate import MAX_DEPTH, child_pointer, depth_error, is_scalar, quote, validate
+from dslc.validate import (
+    MAX_DEPTH,
+    MAX_NODES,
+    check_limits,
+    child_pointer,
+    depth_error,
+    is_scalar,
+    quote,
+    validate,
+)
 
 T = TypeVar("T")
 
@@ -91,28 +100,35 @@ NULL_MEANS_ABSENT: frozenset[str] = frozenset(
 )
 
 
-def load_json(obj: object, filename: str | None = None) -> tuple[Program | None, list[Diagnostic]]:
+def load_json(
+    obj: object, filename: str | None = None, *, max_depth: int = MAX_DEPTH
+) -> tuple[Program | None, list[Diagnostic]]:
     """The surface AST of a GAME JSON AST, ids filled; or None and the errors.
 
     ``obj`` is any decoded JSON value. JSON ``1.0`` stays a float and ``1`` an
     int; booleans stay booleans. The program is returned only when there is no
     error; run ``dslc.validate.validate`` on it for the semantic rules.
     """
+    check_limits(max_depth, MAX_NODES)
     bag = DiagnosticBag(filename)
-    program = _Loader(bag).program(obj)
+    program = _Loader(bag, max_depth).program(obj)
     if bag.has_errors:
         return None, bag.items
     return program, bag.items
 
 
 def load_and_validate(
-    obj: object, filename: str | None = None
+    obj: object,
+    filename: str | None = None,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
 ) -> tuple[Program | None, list[Diagnostic]]:
     """``load_json`` then ``validate``: the program only if both found no error."""
-    program, diags = load_json(obj, filename)
+    program, diags = load_json(obj, filename, max_depth=max_depth)
     if program is None:
         return None, diags
-    more = validate(program, filename=filename)
+    more = validate(program, filename=filename, max_depth=max_depth, max_nodes=max_nodes)
     if any(d.is_error for d in more):
         return None, diags + more
     return program, diags + more
@@ -168,8 +184,9 @@ class _Opened:
 
 
 class _Loader:
-    def __init__(self, bag: DiagnosticBag) -> None:
+    def __init__(self, bag: DiagnosticBag, max_depth: int = MAX_DEPTH) -> None:
         self.bag = bag
+        self.max_depth = max_depth
 
     def error(
         self, code: str, message: str, node_id: str | None, pointer: str, hint: str | None = None
@@ -210,8 +227,8 @@ class _Loader:
             return None
         assert isinstance(node_type, str)
         node_id = resolve_id(obj.get("id"), parent_id or "p", node_type, index)
-        if depth > MAX_DEPTH:
-            depth_error(self.bag, node_id, Loc(pointer=pointer))
+        if depth > self.max_depth:
+            depth_error(self.bag, node_id, Loc(pointer=pointer), self.max_depth)
             return None
         keys_ok = self.check_keys(obj, node_type, node_id, pointer)
         return _Opened(obj, node_type, node_id, pointer, keys_ok)

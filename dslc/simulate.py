@@ -251,6 +251,7 @@ class _Evaluator:
                     E.SET_CASE_NAME_NOT_STRING,
                     node.id,
                     f"case name must be a string, got {value!r}",
+                    (value,),
                 )
             self.case_name = value
             self.matched = True
@@ -291,7 +292,7 @@ def _apply(node_id: str, op: Any) -> Any:
     try:
         return op()
     except Fault as fault:
-        raise ExecutionError(fault.code, node_id, fault.detail) from None
+        raise ExecutionError(fault.code, node_id, fault.detail, fault.operands) from None
     except OverflowError as exc:  # the VM's loop maps a stray overflow the same way
         raise ExecutionError(E.ARITH_OUT_OF_RANGE, node_id, str(exc)) from None
 
@@ -299,7 +300,7 @@ def _apply(node_id: str, op: Any) -> Any:
 def _require_number(value: object, code: str, node_id: str) -> None:
     # Booleans are numbers in arithmetic but not as points (exact type test).
     if type(value) is not int and type(value) is not float:
-        raise ExecutionError(code, node_id, f"points must be a number, got {value!r}")
+        raise ExecutionError(code, node_id, f"points must be a number, got {value!r}", (value,))
 
 
 def simulate(

@@ -53,6 +53,10 @@ from dslc.ids import children, effective_id, generated_id, program_id
 
 MAX_DEPTH = 32
 MAX_NODES = 1000
+# Hard ceilings on what a host may configure: the JSON loader descends
+# recursively, and a node count bounds the work of every later stage.
+DEPTH_CEILING = 256
+NODES_CEILING = 100_000
 CASE_NAME_MAX_LEN = 200
 # As in the reference the pattern ends in ``$``, so one trailing newline is
 # accepted too.
@@ -101,21 +105,39 @@ def is_valid_data_key(key: str) -> bool:
     return DATA_KEY_RE.match(key) is not None
 
 
-def depth_error(bag: DiagnosticBag, node_id: str, loc: Loc) -> None:
+def check_limits(max_depth: int, max_nodes: int) -> None:
+    """Refuse limits that are not positive integers within the ceilings."""
+    for name, value, ceiling in (
+        ("max_depth", max_depth, DEPTH_CEILING),
+        ("max_nodes", max_nodes, NODES_CEILING),
+    ):
+        if type(value) is not int or not 1 <= value <= ceiling:
+            raise ValueError(f"{name} must be an integer from 1 to {ceiling}, not {value!r}")
+
+
+def depth_error(bag: DiagnosticBag, node_id: str, loc: Loc, max_depth: int = MAX_DEPTH) -> None:
     """The one message for both front ends (the JSON loader stops descending
     at the same depth, so a huge nesting never reaches this module)."""
     bag.error(
         codes.DEPTH_LIMIT,
-        f"nesting depth exceeds the maximum of {MAX_DEPTH}",
+        f"nesting depth exceeds the maximum of {max_depth}",
         node_id=node_id,
         loc=loc,
     )
 
 
-def validate(program: Program, *, filename: str | None = None) -> list[Diagnostic]:
+def validate(
+    program: Program,
+    *,
+    filename: str | None = None,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+) -> list[Diagnostic]:
     """Every error of section 1 that the AST can express, in the reference's
-    visiting order. An empty list means the program is valid."""
-    walk = _Walk(DiagnosticBag(filename))
+    visiting order. An empty list means the program is valid. The limits
+    default to the reference's (a host such as GAME configures its own)."""
+    check_limits(max_depth, max_nodes)
+    walk = _Walk(DiagnosticBag(filename), max_depth=max_depth, max_nodes=max_nodes)
     walk.run(program)
     return walk.bag.items
 
@@ -135,6 +157,8 @@ class _Item:
 class _Walk:
     bag: DiagnosticBag
     count: int = 0
+    max_depth: int = MAX_DEPTH
+    max_nodes: int = MAX_NODES
 
     def run(self, program: Program) -> None:
         prog_id = program_id(program.id)
@@ -154,10 +178,10 @@ class _Walk:
     def _count(self, weight: int, node_id: str, loc: Loc) -> None:
         before = self.count
         self.count += weight
-        if before <= MAX_NODES < self.count:
+        if before <= self.max_nodes < self.count:
             self.bag.error(
                 codes.NODE_LIMIT,
-                f"the program has more than {MAX_NODES} nodes",
+                f"the program has more than {self.max_nodes} nodes",
                 node_id=node_id,
                 loc=loc,
             )
@@ -169,8 +193,8 @@ class _Walk:
         # A bare literal/field condition is counted twice by the reference:
         # once as a condition and once as an expression.
         self._count(2 if bare else 1, node_id, node.loc)
-        if not isinstance(node, ElseIf) and item.depth > MAX_DEPTH:
-            depth_error(self.bag, node_id, node.loc)
+        if not isinstance(node, ElseIf) and item.depth > self.max_depth:
+            depth_error(self.bag, node_id, node.loc, self.max_depth)
             return []
         self._check(node, node_id, item.section)
         return [

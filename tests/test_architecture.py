@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"grammar", "dslc", "vm", "store"}
+OURS = {"grammar", "dslc", "vm", "store", "engine"}
 ALLOWED: dict[str, set[str]] = {
     "grammar": set(),
     "vm": set(),
     "dslc": {"vm", "grammar", "lark", "pydantic", "click", "rich"},
     "store": {"dslc", "vm", "sqlalchemy", "psycopg", "alembic", "pydantic", "click", "rich"},
+    # What a scoring service imports; nothing of ours imports it.
+    "engine": {"vm", "dslc", "store"},
 }
 
 

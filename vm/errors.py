@@ -19,10 +19,19 @@ class VerifyError(Exception):
 class ExecutionError(Exception):
     """A runtime failure of a strategy, with a stable code and the node id."""
 
-    def __init__(self, code: str, node_id: str | None, message: str = "") -> None:
+    def __init__(
+        self,
+        code: str,
+        node_id: str | None,
+        message: str = "",
+        operands: tuple[object, ...] = (),
+    ) -> None:
         self.code = code
         self.node_id = node_id
         self.detail = message
+        # The values the failing operation was given (operands of a compare
+        # or an arithmetic, the value of a statement), when known.
+        self.operands = operands
         where = f" at node {node_id}" if node_id else ""
         super().__init__(f"{code}{where}" + (f": {message}" if message else ""))
 

@@ -216,7 +216,7 @@ def execute(
                 tx = type(x)
                 if tx is not int and tx is not float:
                     raise Fault(
-                        E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {kind(x)}"
+                        E.ASSIGN_POINTS_NOT_NUMBER, f"points must be a number, got {kind(x)}", (x,)
                     )
                 st.points = x
                 st.case_name = a
@@ -235,7 +235,9 @@ def execute(
                 if op == 0x43:  # VETO
                     return -1, steps
     except Fault as fault:
-        raise ExecutionError(fault.code, program.node_ids[pc - 1], fault.detail) from None
+        raise ExecutionError(
+            fault.code, program.node_ids[pc - 1], fault.detail, fault.operands
+        ) from None
     except Suspend:
         return pc - 1, steps
     except ExecutionError:
@@ -279,7 +281,7 @@ def _fused_arith(aop: int, x: Any, y: Any, node_id: str | None) -> object:
     except Fault as fault:
         if node_id is None:
             raise
-        raise ExecutionError(fault.code, node_id, fault.detail) from None
+        raise ExecutionError(fault.code, node_id, fault.detail, fault.operands) from None
 
 
 def _fetch_failed(ins: Bound, slots: list[Any]) -> bool:
@@ -337,13 +339,15 @@ def _slow(op: int, a: Any, st: RunResult, stack: list[Any], parent: Mapping[str,
     elif op == 0x44:  # SET_POINTS
         v = stack.pop()
         if type(v) is not int and type(v) is not float:
-            raise Fault(E.SET_POINTS_NOT_NUMBER, f"points must be a number, got {kind(v)}")
+            raise Fault(E.SET_POINTS_NOT_NUMBER, f"points must be a number, got {kind(v)}", (v,))
         st.points = v
         st.matched = True
     elif op == 0x45:  # SET_CASE_NAME
         v = stack.pop()
         if type(v) is not str:
-            raise Fault(E.SET_CASE_NAME_NOT_STRING, f"case name must be a string, got {kind(v)}")
+            raise Fault(
+                E.SET_CASE_NAME_NOT_STRING, f"case name must be a string, got {kind(v)}", (v,)
+            )
         st.case_name = v
         st.matched = True
     else:

@@ -83,14 +83,19 @@ def with_variables(parent: HostParent, overrides: Mapping[str, object] | None) -
     if not overrides:
         return parent
     copied = copy.copy(parent)
-    setter = getattr(copied, "set_variables", None)
+    apply_variables(copied, overrides)
+    return copied
+
+
+def apply_variables(parent: object, overrides: Mapping[str, object]) -> None:
+    """Set ``overrides`` on ``parent`` in place, as GAME's ``set_variables``."""
+    setter = getattr(parent, "set_variables", None)
     if callable(setter):
         setter(dict(overrides))
     else:
         for key, value in overrides.items():
-            if hasattr(copied, key):
-                setattr(copied, key, value)
-    return copied
+            if hasattr(parent, key):
+                setattr(parent, key, value)
 
 
 def _from_run(r: RunResult) -> Score:

@@ -24,11 +24,14 @@ _NUM_TYPES = frozenset((int, float, bool))
 class Fault(Exception):
     """A runtime error inside the loop, before the node id is attached."""
 
-    __slots__ = ("code", "detail")
+    __slots__ = ("code", "detail", "operands")
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", operands: tuple[object, ...] = ()) -> None:
         self.code = code
         self.detail = detail
+        # The values the failing operation was given, for hosts that report
+        # operand types (GAME's error params).
+        self.operands = operands
 
 
 def check_number(value: object) -> object:
@@ -45,7 +48,7 @@ def check_number(value: object) -> object:
 def _numbers(*values: object) -> None:
     for v in values:
         if type(v) not in _NUM_TYPES:
-            raise Fault(E.ARITH_TYPE_MISMATCH, f"expected a number, got {kind(v)}")
+            raise Fault(E.ARITH_TYPE_MISMATCH, f"expected a number, got {kind(v)}", values)
 
 
 def arith(op: int, a: object, b: object) -> object:
@@ -95,7 +98,7 @@ def compare(cmp: int, a: Any, b: Any) -> bool:
     ta = type(a)
     tb = type(b)
     if not ((ta in _NUM_TYPES and tb in _NUM_TYPES) or (ta is str and tb is str)):
-        raise Fault(E.COMPARE_TYPE_MISMATCH, f"cannot order {kind(a)} and {kind(b)}")
+        raise Fault(E.COMPARE_TYPE_MISMATCH, f"cannot order {kind(a)} and {kind(b)}", (a, b))
     if cmp == 0:
         return bool(a < b)
     if cmp == 1:
