@@ -11,13 +11,12 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
 from dslc.diagnostics import CompileError, Diagnostic, render
 from dslc.json_loader import load_json
-from dslc.sources import write_atomically
+from dslc.sources import DSL_EXTEND, parse_strategy, write_atomically
 from dslc.text.compile import validate_text
 from dslc.text.convert import json_to_text
 from dslc.text.format import format_text
@@ -98,32 +97,6 @@ def fmt_command(files: tuple[str, ...], check: bool) -> None:
 # -- convert ---------------------------------------------------------------------
 
 
-def _input_kind(path: str, source: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix == ".json":
-        return "json"
-    if suffix == ".strat":
-        return "text"
-    return "json" if source.lstrip()[:1] in ("{", "[") else "text"
-
-
-def _json_program(source: str, name: str) -> tuple[Any, str | None]:
-    """The program of a JSON file, and the parent of a DSL_EXTEND record
-    (GAME template/export records wrap the program in ``astJson``)."""
-    try:
-        value = json.loads(source)
-    except json.JSONDecodeError as exc:
-        click.echo(f"{name}:{exc.lineno}:{exc.colno}: error: invalid JSON: {exc.msg}", err=True)
-        sys.exit(1)
-    except RecursionError:  # Python's parser recurses per level of nesting
-        click.echo(f"{name}: error: the JSON nests too deeply to read", err=True)
-        sys.exit(1)
-    if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
-        parent = value.get("parentStrategyId") if value.get("type") == "DSL_EXTEND" else None
-        return value["astJson"], parent if isinstance(parent, str) else None
-    return value, None
-
-
 @click.command("convert")
 @click.argument("file")
 @click.option(
@@ -151,10 +124,15 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
     """
     source = _read(file)
     name = "<stdin>" if file == STDIN else file
-    kind = _input_kind(file, source)
-    target = target or ("text" if kind == "json" else "json")
-    if kind == "json":
-        ast, record_parent = _json_program(source, name)
+    try:
+        src = parse_strategy(name, source)
+    except CompileError as exc:
+        _echo_diagnostics(exc.diagnostics, exc.source)
+        sys.exit(1)
+    target = target or ("json" if src.kind == "text" else "text")
+    if src.text is None:
+        ast = src.ast
+        record_parent = src.header.parent if src.header.type == DSL_EXTEND else None
         try:
             if target == "text":
                 text = json_to_text(ast, extends=parent or record_parent, filename=name)
@@ -168,6 +146,7 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
             sys.exit(1)
         click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
         return
+    source = src.text
     if target == "text":
         try:
             click.echo(format_text(source, name), nl=False)

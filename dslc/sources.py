@@ -1,8 +1,26 @@
-"""Reading strategy files, whatever their form, for the CLI and tools.
+"""Reading strategy inputs, whatever their form: the one reader that every
+``dslc`` command, the store's CLI and the store's importer use.
 
-A path ending in ``.strat`` is the text language; ``.sbc`` is a compiled
-image; anything else is JSON: a bare GAME JSON AST, or a GAME template or
-export record whose ``astJson`` holds the program.
+    src = read_strategy("bonus.json")        # exactly one strategy
+    srcs = read_strategies("export.json")    # a GAME export may list several
+    compiled = compile_source(src)           # every stage, by the input's kind
+
+What a file holds is decided by its suffix (``READERS``):
+
+- ``.strat``: a text-language program; its ``strategy``/``extends`` lines
+  give the name, type and parent (``header``).
+- ``.json``: a bare GAME JSON AST (``{"type": "program", ...}``, kind
+  ``json``), a GAME template or export record whose ``astJson`` (or
+  ``sourceText``) holds the program (kind ``record``), or a list of records.
+- A file with another suffix is JSON when it starts with ``{`` or ``[``,
+  else text. ``.sbc`` is a compiled image, read with ``read_source``.
+
+A reader is a function ``(filename, text) -> list[StrategySource]``; another
+input kind plugs in with one line in ``READERS``.
+
+Every failure is a ``CompileError`` whose diagnostics carry the file name
+(and the offset, for JSON syntax), never a traceback; a file that is valid
+but holds no strategy (an events file) is ``NotAStrategy``.
 """
 
 from __future__ import annotations
@@ -10,12 +28,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 from dslc import codes
-from dslc.compiler import Compiled, compile_stages, load_json_program
+from dslc.compiler import Compiled, compile_json_stages
 from dslc.diagnostics import CompileError, Diagnostic
+
+DSL_FULL = "DSL_FULL"
+DSL_EXTEND = "DSL_EXTEND"
 
 TEXT_SUFFIXES = (".strat",)
 IMAGE_SUFFIXES = (".sbc",)
@@ -25,14 +48,79 @@ SOURCE_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
 JSON_SYNTAX = codes.JSON_SYNTAX
 FILE_UNREADABLE = codes.FILE_UNREADABLE
 
+# The keys of an event of ``dslc store score --events``: a list of objects
+# with only these keys (and fields or data) is events, not strategies.
+_EVENT_KEYS = frozenset({"strategy", "fields", "data", "label"})
+# A JSON object with one of these is a GAME record, not a bare program.
+_RECORD_KEYS = frozenset({"astJson", "sourceText", "name", "parentStrategyId"})
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a strategy says about itself besides its rules: its type, the
+    parent built-in of a DSL_EXTEND and its name (None: not given)."""
+
+    type: str = DSL_FULL
+    parent: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySource:
+    """One strategy as read from a file.
+
+    ``kind`` is ``"json"`` (a bare JSON AST), ``"record"`` (a GAME record),
+    ``"text"`` (a ``.strat`` program) or another registered reader's kind.
+    The program is ``ast`` (the JSON AST as written, not yet validated) or
+    ``text`` (text-language source), or both for a record that has both;
+    text wins when compiling. ``record`` holds a record's other columns
+    (``name``, ``description``, ``blocklyXml`` ...), as written. ``where``
+    names the strategy in messages (``file``, or ``file[2]`` in a list).
+    """
+
+    filename: str
+    kind: str
+    header: Header
+    ast: dict[str, Any] | None = None
+    text: str | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+    @property
+    def name(self) -> str:
+        """The declared name, else the file's stem."""
+        return self.header.name or Path(self.filename).stem
+
+    def program_json(self) -> dict[str, Any]:
+        """The JSON AST (text is converted; raises CompileError on syntax errors)."""
+        if self.ast is not None:
+            return self.ast
+        assert self.text is not None
+        from dslc.text.convert import text_to_json
+
+        return text_to_json(self.text, self.filename)
+
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
+    """A file's content: decoded text, or an image's bytes."""
+
     path: str
-    kind: str  # "text" | "json" | "image"
+    kind: str  # "text" | "json" | "image" (by suffix)
     text: str | None = None
     data: bytes | None = None
-    extends: str | None = None  # a record's parentStrategyId, if any
+
+
+class NotAStrategy(CompileError):
+    """The file is readable but holds no strategy (say, an events file);
+    ``reason`` says what it is instead."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__([Diagnostic(codes.NOT_A_STRATEGY, reason, filename=filename)])
+
+
+Reader = Callable[[str, str], list["StrategySource"]]
 
 
 def kind_of(path: str | Path) -> str:
@@ -45,7 +133,9 @@ def kind_of(path: str | Path) -> str:
 
 
 def read_source(path: str | Path) -> SourceFile:
-    """Read a file; unreadable or undecodable input is a CompileError."""
+    """Read a file's bytes, decoding all but images as UTF-8 (an editor's
+    byte order mark is dropped); unreadable or undecodable input is a
+    CompileError."""
     name = str(path)
     kind = kind_of(path)
     try:
@@ -57,7 +147,7 @@ def read_source(path: str | Path) -> SourceFile:
     if kind == "image":
         return SourceFile(name, kind, data=raw)
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CompileError(
             [
@@ -73,11 +163,89 @@ def read_source(path: str | Path) -> SourceFile:
     return SourceFile(name, kind, text=text)
 
 
-def parse_json_source(src: SourceFile) -> object:
-    """The program JSON of a JSON file (a record's ``astJson`` if it is one)."""
+def read_strategies(path: str | Path) -> list[StrategySource]:
+    """Every strategy in a file, in file order."""
+    src = read_source(path)
+    if src.kind == "image":
+        raise NotAStrategy(src.path, "a compiled image, not a strategy source")
     assert src.text is not None
+    return parse_strategies(src.path, src.text)
+
+
+def read_strategy(path: str | Path) -> StrategySource:
+    """The one strategy in a file (a list of several is an error)."""
+    return _one(read_strategies(path))
+
+
+def parse_strategies(filename: str, text: str) -> list[StrategySource]:
+    """The strategies in ``text`` already read (from standard input, say),
+    by ``filename``'s suffix."""
+    return reader_for(filename, text)(filename, text)
+
+
+def parse_strategy(filename: str, text: str) -> StrategySource:
+    return _one(parse_strategies(filename, text))
+
+
+def reader_for(filename: str, text: str) -> Reader:
+    reader = READERS.get(Path(filename).suffix.lower())
+    if reader is not None:
+        return reader
+    # No known suffix (standard input, a renamed file): JSON starts with a
+    # bracket; anything else is text, which says so if it does not parse.
+    return read_json if text.lstrip()[:1] in ("{", "[") else read_text
+
+
+def _one(sources: list[StrategySource]) -> StrategySource:
+    if len(sources) != 1:
+        first = sources[0].filename if sources else "<input>"
+        raise CompileError(
+            [
+                Diagnostic(
+                    codes.NOT_A_STRATEGY,
+                    f"holds {len(sources)} strategies; give one record "
+                    "(`dslc store import` takes a list)",
+                    filename=first,
+                )
+            ]
+        )
+    return sources[0]
+
+
+# -- readers ---------------------------------------------------------------------
+
+
+def read_text(filename: str, text: str) -> list[StrategySource]:
+    """A text-language program; the header comes from its leading lines."""
+    from dslc.text.convert import parse_header  # lark loads for text only
+
+    head = parse_header(text)
+    header = Header(type=head["type"] or DSL_FULL, parent=head["parent"], name=head["name"])
+    return [StrategySource(filename, "text", header, text=text, where=filename)]
+
+
+def read_json(filename: str, text: str) -> list[StrategySource]:
+    """A bare JSON AST, a GAME record, or a list of records."""
+    document = _decode_json(filename, text)
+    if isinstance(document, list):
+        if _is_events(document):
+            raise NotAStrategy(filename, "events for `dslc store score --events`, not strategies")
+        return [
+            _from_json(filename, item, f"{filename}[{i}]", f"/{i}")
+            for i, item in enumerate(document)
+        ]
+    return [_from_json(filename, document, filename, "")]
+
+
+READERS: dict[str, Reader] = {
+    ".strat": read_text,
+    ".json": read_json,
+}
+
+
+def _decode_json(filename: str, text: str) -> object:
     try:
-        value = json.loads(src.text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CompileError(
             [
@@ -86,38 +254,86 @@ def parse_json_source(src: SourceFile) -> object:
                     f"invalid JSON: {exc.msg}",
                     start=exc.pos,
                     end=exc.pos + 1,
-                    filename=src.path,
+                    filename=filename,
                 )
             ],
-            src.text,
+            text,
         ) from None
     except RecursionError:
         # Python's JSON parser recurses once per level; programs nest 32.
         message = "the JSON nests too deeply to read (programs may nest 32 levels)"
         raise CompileError(
-            [Diagnostic(codes.JSON_TOO_DEEP, message, filename=src.path)], src.text
+            [Diagnostic(codes.JSON_TOO_DEEP, message, filename=filename)], text
         ) from None
-    if isinstance(value, dict) and "astJson" in value and value.get("type") != "program":
-        return value["astJson"]
-    return value
 
 
-def compile_file(src: SourceFile) -> Compiled:
-    """Every stage for a source file; raises CompileError (with the source
-    text attached, so diagnostics render with the line and a caret)."""
-    if src.kind == "text":
-        return _compile_text(src)
-    ast = parse_json_source(src)
-    program, diags = load_json_program(ast, filename=src.path)
-    return compile_stages(program, strict_types=False, filename=src.path, prior=diags)
+def _from_json(filename: str, value: object, where: str, pointer: str) -> StrategySource:
+    if not isinstance(value, dict):
+        _refuse(filename, pointer, "expected a program or a GAME strategy record (an object)")
+    if value.get("type") == "program" or not (_RECORD_KEYS & value.keys()):
+        # A bare program (or something that is neither: the JSON front end
+        # says what is wrong with it, with pointers into the program).
+        program_id = value.get("id")
+        name = program_id if isinstance(program_id, str) and program_id else None
+        return StrategySource(filename, "json", Header(name=name), ast=value, where=where)
+    ast = value.get("astJson")
+    if ast is not None and not isinstance(ast, dict):
+        _refuse(filename, f"{pointer}/astJson", "astJson must be a program object")
+    source_text = value.get("sourceText")
+    if source_text is not None and not isinstance(source_text, str):
+        _refuse(filename, f"{pointer}/sourceText", "sourceText must be a string")
+    type_ = value.get("type")
+    parent = value.get("parentStrategyId")
+    name = value.get("name")
+    header = Header(
+        type=type_ if isinstance(type_, str) else DSL_FULL,
+        parent=parent if isinstance(parent, str) else None,
+        name=name if isinstance(name, str) and name else None,
+    )
+    others = {k: v for k, v in value.items() if k not in ("astJson", "sourceText")}
+    return StrategySource(
+        filename, "record", header, ast=ast, text=source_text, record=others, where=where
+    )
 
 
-def _compile_text(src: SourceFile) -> Compiled:
-    # lark loads only when a text file is compiled
-    from dslc.text.compile import compile_text_stages
+def _refuse(filename: str, pointer: str, message: str) -> NoReturn:
+    raise CompileError(
+        [Diagnostic(codes.NODE_NOT_OBJECT, message, pointer=pointer or "", filename=filename)]
+    )
 
-    assert src.text is not None
-    return compile_text_stages(src.text, src.path)
+
+def _is_events(document: list[object]) -> bool:
+    """A non-empty list of objects with event keys only, each with fields or
+    data (no strategy record has either)."""
+    return bool(document) and all(
+        isinstance(item, dict) and set(item) <= _EVENT_KEYS and bool(set(item) & {"fields", "data"})
+        for item in document
+    )
+
+
+# -- compiling -------------------------------------------------------------------
+
+
+def compile_source(src: StrategySource) -> Compiled:
+    """Every stage for a strategy read from a file, through its kind's front
+    end (text wins when a record has both). Raises CompileError with the
+    source text attached, so diagnostics render with the line and a caret."""
+    if src.text is not None:
+        from dslc.text.compile import compile_text_stages  # lark loads for text only
+
+        return compile_text_stages(src.text, src.filename)
+    if src.ast is None:
+        raise CompileError(
+            [
+                Diagnostic(
+                    codes.MISSING_KEY,
+                    "the record has no program (astJson or sourceText)",
+                    pointer="",
+                    filename=src.filename,
+                )
+            ]
+        )
+    return compile_json_stages(src.ast, src.filename)
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:

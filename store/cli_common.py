@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from store import toolchain
 from store.db import DEFAULT_URL, ENV_VAR, Database
 from store.errors import StoreError
 from store.schemas import StrategyRead
@@ -105,18 +106,20 @@ def summary(row: StrategyRead) -> str:
 
 
 def program_from_file(path: Path) -> dict[str, Any]:
-    """``astJson`` from a .json file, ``sourceText`` from anything else."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() != ".json":
-        return {"sourceText": text}
-    try:
-        document = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        # RecursionError: Python's parser recurses per level of nesting.
-        raise StoreCliError(f"{path} is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise StoreCliError(f"{path}: expected a program object")
-    return {"astJson": document}
+    """The program columns of a strategy file, read as every ``dslc`` command
+    reads it: ``sourceText`` from text; ``astJson`` from a JSON AST; from a
+    GAME record its program and, as the record says, its type and parent."""
+    src = toolchain.read_strategy(path)
+    payload: dict[str, Any] = {}
+    if src.text is not None:
+        payload["sourceText"] = src.text
+    else:
+        payload["astJson"] = src.ast
+    if "type" in src.record:
+        payload["type"] = src.header.type
+    if "parentStrategyId" in src.record:
+        payload["parentStrategyId"] = src.header.parent
+    return payload
 
 
 def json_object(value: str | None, option: str) -> dict[str, Any]:

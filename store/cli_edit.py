@@ -88,13 +88,16 @@ def create_command(
     """Create strategy NAME as version 1, DRAFT (refused if it does not compile)."""
     payload: dict[str, Any] = {
         "name": name,
-        "type": type_,
-        "parentStrategyId": parent,
         "description": description,
         "createdBy": created_by,
         "experimentTag": experiment_tag,
         **program_from_file(program_file),
     }
+    # The options win over what a GAME record says.
+    if type_ is not None or "type" not in payload:
+        payload["type"] = type_
+    if parent is not None or "parentStrategyId" not in payload:
+        payload["parentStrategyId"] = parent
     if blockly is not None:
         payload["blocklyXml"] = blockly.read_text(encoding="utf-8")
     with open_database(db_url) as db:

@@ -35,6 +35,14 @@ class InvalidPayload(StoreError):
         self.errors: list[dict[str, Any]] = list(errors)
 
 
+class NotStrategies(InvalidPayload):
+    """The file is valid but holds no strategies (an events file)."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.reason = reason
+
+
 class InvalidDefinition(StoreError):
     """The definition is well-formed but not acceptable: it does not compile, or
     its parent / parent_variables do not match a registered built-in."""

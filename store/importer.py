@@ -44,7 +44,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from store import toolchain
-from store.errors import ImmutableVersion, InvalidPayload, NotFound, StoreError
+from store.errors import ImmutableVersion, InvalidPayload, NotFound, NotStrategies, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
 
@@ -52,8 +52,6 @@ Action = Literal["created", "updated", "unchanged"]
 
 TEXT_SUFFIX = ".strat"
 _SCANNED_SUFFIXES = (".json", TEXT_SUFFIX)
-# The keys of an event of ``dslc store score --events``.
-_EVENT_KEYS = frozenset({"strategy", "fields", "data", "label"})
 
 _PROGRAM_FIELDS = ("type", "parentStrategyId", "astJson", "sourceText")
 _TEXT_FIELDS = ("description", "blocklyXml", "experimentTag")
@@ -118,14 +116,6 @@ class Skipped:
         return f"{self.source}: {self.reason}"
 
 
-class NotStrategies(InvalidPayload):
-    """The file is valid but holds no strategies (an events file)."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.reason = reason
-
-
 @dataclass(slots=True)
 class ImportReport:
     outcomes: list[ImportOutcome]
@@ -157,76 +147,39 @@ def is_text(path: Path) -> bool:
 
 
 def read_records(path: Path) -> list[GameRecord]:
-    """The records in one file, in file order."""
-    if is_text(path):
-        return [read_text_record(path)]
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        # RecursionError: Python's parser recurses per level of nesting.
-        raise InvalidPayload(f"{path} is not a JSON document: {exc}") from None
-    if _is_events(document):
-        raise NotStrategies(path, "events for `dslc store score --events`, not strategies")
-    items = document if isinstance(document, list) else [document]
-    records = []
-    for index, item in enumerate(items):
-        where = f"{path}[{index}]" if isinstance(document, list) else str(path)
-        records.append(_record(item, path, where))
-    return records
+    """The records in one file, in file order, read by the reader every
+    ``dslc`` command uses (``store.toolchain.read_strategies``)."""
+    return [_record(src) for src in toolchain.read_strategies(path)]
 
 
 def read_text_record(path: Path) -> TextRecord:
     """A ``.strat`` file as a record: named by its ``strategy`` line, else the file."""
-    try:
-        # utf-8-sig: an editor's byte order mark is not part of the program,
-        # and the header reader would otherwise miss the ``extends`` line.
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InvalidPayload(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidPayload(f"{path} is not UTF-8 text: {exc}") from exc
-    header = toolchain.text_header(text)
-    # Type and parent are spelled out (the service would derive the same)
-    # so that re-importing compares them with the stored row.
-    return TextRecord(
-        name=header.get("name") or path.stem,
-        type=header.get("type") or "DSL_FULL",
-        parentStrategyId=header.get("parent"),
-        sourceText=text,
-    )
+    (record,) = read_records(path)
+    assert isinstance(record, TextRecord)
+    return record
 
 
-def _is_events(document: object) -> bool:
-    """A non-empty list of objects with event keys only, each with fields or data
-    (no strategy record has either)."""
-    return (
-        isinstance(document, list)
-        and bool(document)
-        and all(
-            isinstance(item, dict)
-            and set(item) <= _EVENT_KEYS
-            and bool(set(item) & {"fields", "data"})
-            for item in document
+def _record(src: toolchain.StrategySource) -> GameRecord:
+    if src.kind == "text":
+        # Type and parent are spelled out (the service would derive the same)
+        # so that re-importing compares them with the stored row.
+        return TextRecord(
+            name=src.name,
+            type=src.header.type,
+            parentStrategyId=src.header.parent,
+            sourceText=src.text,
         )
-    )
-
-
-def _record(item: object, path: Path, where: str) -> GameRecord:
-    if not isinstance(item, dict):
-        raise InvalidPayload(f"{where}: expected a strategy record or a program object")
-    if item.get("type") == "program":
-        program_id = item.get("id")
-        name = program_id if isinstance(program_id, str) and program_id else path.stem
-        item = {"name": name, "type": "DSL_FULL", "astJson": item}
+    if src.kind != "record":
+        # A bare program: a DSL_FULL strategy named after its id, else the file.
+        return GameRecord(name=src.name, type="DSL_FULL", astJson=src.ast)
+    item = {**src.record, "astJson": src.ast, "sourceText": src.text}
     try:
         return GameRecord.model_validate(item)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}" for e in exc.errors()
         )
-        raise InvalidPayload(f"{where}: not a GAME strategy record: {problems}") from exc
+        raise InvalidPayload(f"{src.where}: not a GAME strategy record: {problems}") from exc
 
 
 def import_paths(

@@ -27,8 +27,10 @@ from typing import Any, cast
 import dslc
 import vm
 import vm.image as vm_image
-from dslc.diagnostics import CompileError, line_col
-from store.errors import ImageRejected, InvalidDefinition
+from dslc import sources
+from dslc.diagnostics import CompileError, line_col, render
+from dslc.sources import Header, StrategySource
+from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotStrategies
 from vm import ExecutionError, Program, Score, VerifyError
 from vm.builtins import (
     DEFAULT_REGISTRY,
@@ -46,8 +48,10 @@ __all__ = [
     "CompileError",
     "CompileStats",
     "ExecutionError",
+    "Header",
     "Program",
     "Score",
+    "StrategySource",
     "builtin_registry",
     "check_image_seal",
     "compile_program",
@@ -57,6 +61,8 @@ __all__ = [
     "fingerprint_of",
     "format_version",
     "load_image",
+    "read_strategies",
+    "read_strategy",
     "score",
     "score_builtin",
     "seal_image",
@@ -93,6 +99,36 @@ def diagnostics_of(exc: CompileError, source: str | None = None) -> list[dict[st
             item["line"], item["column"] = line_col(text, diagnostic.start)
         out.append(item)
     return out
+
+
+def read_strategies(path: str | Path) -> list[StrategySource]:
+    """Every strategy in a file, read by ``dslc.sources`` (the reader every
+    ``dslc`` command uses). A file that cannot be read as one raises
+    ``InvalidPayload`` carrying its diagnostics; an events file raises
+    ``NotStrategies``."""
+    try:
+        return sources.read_strategies(path)
+    except sources.NotAStrategy as exc:
+        raise NotStrategies(str(path), exc.reason) from None
+    except CompileError as exc:
+        raise _unreadable(exc) from None
+
+
+def read_strategy(path: str | Path) -> StrategySource:
+    """The one strategy in a file (``read_strategies``, refusing a list)."""
+    try:
+        return sources.read_strategy(path)
+    except sources.NotAStrategy as exc:
+        raise NotStrategies(str(path), exc.reason) from None
+    except CompileError as exc:
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: CompileError) -> InvalidPayload:
+    # The first line of each diagnostic as ``dslc check`` prints it.
+    lines = [render(d, exc.source).partition("\n")[0] for d in exc.errors]
+    more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+    return InvalidPayload(lines[0] + more, diagnostics_of(exc))
 
 
 def compile_program(ast: dict[str, Any], source_text: str | None, filename: str) -> bytes:

@@ -13,18 +13,25 @@ from dslc import ir
 from dslc.cli.common import echo_diagnostics, fail, fail_compile
 from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError, Diagnostic
-from dslc.sources import SOURCE_SUFFIXES, compile_file, read_source, write_atomically
+from dslc.sources import (
+    SOURCE_SUFFIXES,
+    compile_source,
+    kind_of,
+    read_strategy,
+    write_atomically,
+)
 from vm.disasm import disassemble
 
 EMITS = ("image", "ast", "ir", "optimized", "asm")
 
 
-def _compile_or_exit(path: str) -> Compiled:
+def _compile_or_exit(path: str) -> tuple[Compiled, str | None]:
+    """The compilation and the source text (for rendering its warnings)."""
+    if kind_of(path) == "image":
+        fail(f"{path}: is already a compiled image (use 'dslc disasm' or 'dslc verify')")
     try:
-        src = read_source(path)
-        if src.kind == "image":
-            fail(f"{path}: is already a compiled image (use 'dslc disasm' or 'dslc verify')")
-        return compile_file(src)
+        src = read_strategy(path)
+        return compile_source(src), src.text
     except CompileError as exc:
         fail_compile(exc)
 
@@ -48,9 +55,9 @@ def _compile_or_exit(path: str) -> Compiled:
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
 def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> None:
     """Compile FILE (.json GAME AST or record, or .strat text) to a verified image."""
-    compiled = _compile_or_exit(file)
+    compiled, text = _compile_or_exit(file)
     if not quiet:
-        echo_diagnostics(compiled.diagnostics, read_source(file).text)
+        echo_diagnostics(compiled.diagnostics, text)
     if emit == "ast":
         click.echo(_ast_dump(compiled))
         return
@@ -91,11 +98,11 @@ def _collect(paths: tuple[str, ...]) -> Iterator[Path]:
 
 
 def _check_one(path: Path) -> tuple[list[Diagnostic], str | None]:
+    if kind_of(path) == "image":
+        return [], None
     try:
-        src = read_source(path)
-        if src.kind == "image":
-            return [], None
-        return compile_file(src).diagnostics, src.text
+        src = read_strategy(path)
+        return compile_source(src).diagnostics, src.text
     except CompileError as exc:
         return exc.diagnostics, exc.source
 

@@ -10,7 +10,14 @@ from click.core import ParameterSource
 
 from dslc.cli.common import fail, fail_compile, json_object_argument
 from dslc.diagnostics import CompileError
-from dslc.sources import SourceFile, compile_file, read_source
+from dslc.sources import (
+    DSL_EXTEND,
+    StrategySource,
+    compile_source,
+    kind_of,
+    read_source,
+    read_strategy,
+)
 from vm import ExecutionError, VerifyError, load, run, score
 from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
 
@@ -75,15 +82,20 @@ def run_command(
     fields = json_object_argument(fields_arg, "--fields") or {}
     data = json_object_argument(data_arg, "--data") or {}
     parent = json_object_argument(parent_arg, "--parent")
+    compiled = src = None
     try:
-        src = read_source(file)
-        compiled = compile_file(src) if src.kind != "image" else None
+        if kind_of(file) == "image":
+            image = read_source(file).data or b""
+        else:
+            src = read_strategy(file)
+            compiled = compile_source(src)
+            image = compiled.data
     except CompileError as exc:
         fail_compile(exc)
     phase_given = ctx.get_parameter_source("phase") is not ParameterSource.DEFAULT
-    parent_id = _parent_to_run(src, extends, phase_given)
+    parent_id = _parent_to_run(file, src, extends, phase_given)
     try:
-        program = load(compiled.data if compiled else src.data or b"")
+        program = load(image)
     except VerifyError as exc:
         fail(f"{file}: not a valid image: {exc}")
     if parent_id is None and not phase_given and (program.has_pre or program.has_post):
@@ -128,26 +140,17 @@ def _at(exc: ExecutionError) -> str:
     return f" at node {exc.node_id}" if exc.node_id else ""
 
 
-def declared_parent(src: SourceFile) -> str | None:
-    """The built-in a source file says it extends: a text file's 'extends'
-    line, or a GAME record's parentStrategyId (type DSL_EXTEND)."""
-    if src.text is None:
+def declared_parent(src: StrategySource | None) -> str | None:
+    """The built-in a source says it extends: a text file's 'extends' line,
+    or a GAME record's parentStrategyId (type DSL_EXTEND); None for an image."""
+    if src is None or src.header.type != DSL_EXTEND:
         return None
-    if src.kind == "text":
-        from dslc.text.convert import parse_header
-
-        return parse_header(src.text)["parent"]
-    try:
-        record = json.loads(src.text)
-    except (ValueError, RecursionError):
-        return None
-    if isinstance(record, dict) and record.get("type") == "DSL_EXTEND":
-        parent = record.get("parentStrategyId")
-        return parent if isinstance(parent, str) and parent else None
-    return None
+    return src.header.parent or None
 
 
-def _parent_to_run(src: SourceFile, extends: str | None, phase_given: bool) -> str | None:
+def _parent_to_run(
+    file: str, src: StrategySource | None, extends: str | None, phase_given: bool
+) -> str | None:
     """The built-in to score through, or None to run one phase."""
     own = declared_parent(src)
     if extends is not None:
@@ -155,7 +158,7 @@ def _parent_to_run(src: SourceFile, extends: str | None, phase_given: bool) -> s
             fail("--extends scores the whole pipeline; leave out --phase (or --extends)")
         if own is not None and _canonical(own) != _canonical(extends):
             fail(
-                f"{src.path} extends {own!r} but --extends names {extends!r}; "
+                f"{file} extends {own!r} but --extends names {extends!r}; "
                 "leave --extends out, or change the file"
             )
         return extends

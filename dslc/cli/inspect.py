@@ -8,7 +8,7 @@ import click
 
 from dslc.cli.common import fail, fail_compile
 from dslc.diagnostics import CompileError
-from dslc.sources import compile_file, read_source
+from dslc.sources import compile_source, kind_of, read_source, read_strategy
 from vm.disasm import disassemble
 from vm.errors import VerifyError
 from vm.image import Image, decode
@@ -17,14 +17,14 @@ from vm.verify import verify
 
 def _image_of(path: str) -> Image:
     try:
-        src = read_source(path)
-        if src.kind != "image":
-            return compile_file(src).image
+        if kind_of(path) != "image":
+            return compile_source(read_strategy(path)).image
+        data = read_source(path).data
     except CompileError as exc:
         fail_compile(exc)
-    assert src.data is not None
+    assert data is not None
     try:
-        image = decode(src.data)
+        image = decode(data)
         verify(image)
     except VerifyError as exc:
         fail(f"{path}: not a valid image: {exc}")

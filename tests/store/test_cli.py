@@ -120,13 +120,39 @@ def test_extend_strategies_from_the_cli(cli: Any, tmp_path: Path) -> None:
     assert "(DRAFT)" in _ok(cli(*args, "--parent", "default"))
 
 
+def test_create_and_update_read_game_records(cli: Any, tmp_path: Path) -> None:
+    """The store reads a file as ``dslc check`` does: a GAME record's program,
+    type and parent (it once read the record itself as a program)."""
+    record = tmp_path / "rec.json"
+    body = {"name": "Exported", "type": "DSL_EXTEND", "parentStrategyId": "default"}
+    record.write_text(json.dumps({**body, "astJson": programs.extend(2)}), encoding="utf-8")
+    assert "'Ext' version 1 (DRAFT)" in _ok(cli("create", "Ext", "--file", str(record)))
+    shown = _json(cli("show", "Ext", "--json"))
+    assert (shown["type"], shown["parentStrategyId"]) == ("DSL_EXTEND", "default")
+    assert shown["astJson"] == programs.extend(2)
+
+    record.write_text(json.dumps({**body, "astJson": programs.extend(5)}), encoding="utf-8")
+    assert "updated draft 'Ext' version 1" in _ok(cli("update", "Ext", "--file", str(record)))
+    assert _json(cli("show", "Ext", "--json"))["astJson"] == programs.extend(5)
+
+    full = tmp_path / "full.json"
+    full.write_text(json.dumps({"name": "F", "astJson": programs.full(3)}), encoding="utf-8")
+    _ok(cli("create", "Full", "--file", str(full)))
+    _ok(cli("update", "Full", "--file", str(full)))
+    assert _json(cli("show", "Full", "--json"))["astJson"] == programs.full(3)
+
+    listed = tmp_path / "two.json"
+    listed.write_text(json.dumps([{"name": "A"}, {"name": "B"}]), encoding="utf-8")
+    _fails(cli("create", "Two", "--file", str(listed)), "holds 2 strategies")
+
+
 def test_errors_are_one_line_with_exit_code_1(cli: Any, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(programs.broken()), encoding="utf-8")
     _fails(cli("create", "X", "--file", str(broken)), "DSL_FIELD_PATH_NOT_ALLOWED")
     not_json = tmp_path / "bad.json"
     not_json.write_text("{", encoding="utf-8")
-    _fails(cli("create", "X", "--file", str(not_json)), "not valid JSON")
+    _fails(cli("create", "X", "--file", str(not_json)), "bad.json:1:2: error[DSLC_JSON_SYNTAX]")
     _fails(cli("publish", "missing"), "no strategy 'missing'")
     _fails(cli("show", "00000000-0000-4000-8000-000000000000"), "no strategy")
     _fails(cli("rollback", "missing", "2"), "no version 2")
@@ -183,7 +209,7 @@ def test_import_reports_failures(cli: Any, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("[1]", encoding="utf-8")
     result = cli("import", str(tmp_path))
     assert result.exit_code == 1
-    assert "expected a strategy record" in result.stderr
+    assert "expected a program or a GAME strategy record" in result.stderr
     assert "0 imported, 1 failed" in result.stdout
 
 

@@ -157,8 +157,8 @@ def test_bad_files_fail_alone(service: StrategyService, tmp_path: Path) -> None:
     assert [o.source for o in outcomes] == [str(good)]
     messages = [str(f) for f in failures]
     assert len(messages) == 4
-    assert "not a JSON document" in messages[0]
-    assert "expected a strategy record" in messages[1]
+    assert "2_text.json:1:2: error[DSLC_JSON_SYNTAX]: invalid JSON" in messages[0]
+    assert "expected a program or a GAME strategy record" in messages[1]
     assert "DSL_FIELD_PATH_NOT_ALLOWED" in messages[2]
     assert "name" in messages[3]
     assert [r.name for r in service.list(REALM)] == ["Good"]
