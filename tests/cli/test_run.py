@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from dslc.pipeline_trace import simulate_pipeline
-from dslc.sources import compile_file, read_source
+from dslc.sources import compile_source, read_strategy
 from tests.cli.support import dslc
 from vm import load, score
 from vm.builtins import DEFAULT_REGISTRY
@@ -38,7 +38,7 @@ def _run(*args: str) -> dict[str, Any]:
 
 
 def _vm_score(path: str, parent: str, data: dict[str, Any]) -> Any:
-    program = load(compile_file(read_source(path)).data)
+    program = load(compile_source(read_strategy(path)).data)
     return score(program, fields=FIELDS, data=data, parent=parent)
 
 
@@ -135,7 +135,7 @@ def test_the_traced_pipeline_scores_as_the_vm(
     path: str, parent: str, hour: int, weekend: bool
 ) -> None:
     data = {"hour": hour, "is_weekend": weekend, "is_holiday": not weekend}
-    compiled = compile_file(read_source(path))
+    compiled = compile_source(read_strategy(path))
     sim = simulate_pipeline(compiled.ast, DEFAULT_REGISTRY.get(parent), FIELDS, data)
     expected = score(load(compiled.data), fields=FIELDS, data=data, parent=parent)
     assert (sim.points, sim.case_name, sim.callback_data) == (
