@@ -136,7 +136,10 @@ class _Generator:
                     asm.emit(Op.JUMP, label)
                 return
             self.expr(asm, c.expr)
-            asm.emit(Op.JUMP_IF_TRUE if when else Op.JUMP_IF_FALSE, label)
+            # A truth test runs the host value's __bool__, which may raise:
+            # the failure names the expression tested.
+            op = Op.JUMP_IF_TRUE if when else Op.JUMP_IF_FALSE
+            asm.emit(op, label, node_id=c.expr.node_id or None)
         elif isinstance(c, I.Not):
             self._jump(asm, c.arg, label, when=not when)
         else:

@@ -7,6 +7,10 @@ package and nothing else.
     res = vm.run(program, phase="full", fields=..., data=..., parent=None)
     res = await vm.run_async(program, phase=..., fields=async_source, ...)
     score = vm.score(program, fields=..., data=..., parent=builtin)
+
+Arguments of the wrong shape are a TypeError naming the argument; any value
+the host hands in (fields, data, parent) ends a run in a result or an
+ExecutionError with a code (docs/bytecode.md, "The host's side").
 """
 
 from __future__ import annotations

@@ -109,10 +109,11 @@ OPINFO: dict[Op, OpInfo] = {
     Op.INT: OpInfo((), 1, 1, _E | _F, "int(a), truncating toward zero"),
     Op.CLAMP: OpInfo((), 3, 1, _E | _F, "clamp(v, lo, hi)"),
     Op.CMP: OpInfo((Operand.CMP,), 2, 1, _E | _F, "push a <op> b"),
-    Op.NOT: OpInfo((), 1, 1, _E, "push not truthy(a)"),
+    # A truth test can fail: a host value's __bool__ may raise (DSL_HOST_VALUE_ERROR).
+    Op.NOT: OpInfo((), 1, 1, _E | _F, "push not truthy(a)"),
     Op.JUMP: OpInfo((Operand.TARGET,), 0, 0, _E | Flag.TERMINATOR | Flag.BRANCH, "jump"),
-    Op.JUMP_IF_FALSE: OpInfo((Operand.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if falsy"),
-    Op.JUMP_IF_TRUE: OpInfo((Operand.TARGET,), 1, 0, _E | Flag.BRANCH, "pop; jump if truthy"),
+    Op.JUMP_IF_FALSE: OpInfo((Operand.TARGET,), 1, 0, _E | _F | Flag.BRANCH, "pop; jump if falsy"),
+    Op.JUMP_IF_TRUE: OpInfo((Operand.TARGET,), 1, 0, _E | _F | Flag.BRANCH, "pop; jump if truthy"),
     Op.CMP_JUMP_IF_FALSE: OpInfo(
         (Operand.CMP, Operand.TARGET), 2, 0, _E | _F | Flag.BRANCH, "pop b, a; jump unless a <op> b"
     ),

@@ -16,11 +16,71 @@ _EMPTY: Mapping[str, object] = {}
 NO_LIMIT = -1  # the loop counts steps only when a budget could be exceeded
 
 
+# -- the arguments' shapes: a wrong one is a TypeError naming the argument ----
+
+
 def _phase(program: Program, phase: str) -> PhaseCode:
+    if not isinstance(program, Program):
+        raise TypeError(
+            f"program must be a vm.Program (from vm.load), not {type(program).__name__}"
+        )
+    if type(phase) is not str:
+        raise TypeError(f"phase must be a string, not {type(phase).__name__}")
     code = program.phases.get(phase)
     if code is None:
         raise ValueError(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     return code
+
+
+def check_data(data: object) -> Mapping[str, object]:
+    """The event data as a plain dict: the loop reads it with ``dict.get``,
+    which host code cannot make raise. Any other mapping is copied once."""
+    if data is None:
+        return _EMPTY
+    if type(data) is dict:
+        return data
+    if isinstance(data, Mapping):
+        return dict(data)
+    raise TypeError(f"data must be a mapping of the event's data, not {type(data).__name__}")
+
+
+def check_parent(parent: object) -> Mapping[str, object]:
+    """``parent`` must be a mapping, and its ``callback_data`` (when present
+    and not None) a mapping too. Its points and case name are values, read
+    at run time (LANGUAGE.md section 2)."""
+    if parent is None:
+        return _EMPTY
+    if not isinstance(parent, Mapping):
+        raise TypeError(
+            "parent must be a mapping {points, case_name, callback_data}, "
+            f"not {type(parent).__name__}"
+        )
+    callback = parent.get("callback_data")
+    if callback is not None and not isinstance(callback, Mapping):
+        raise TypeError(
+            f"parent['callback_data'] must be a mapping or None, not {type(callback).__name__}"
+        )
+    return parent
+
+
+def check_budget(budget: object) -> int | None:
+    if budget is None:
+        return None
+    if type(budget) is not int:
+        raise TypeError(
+            f"budget must be an int number of steps or None, not {type(budget).__name__}"
+        )
+    if budget < 0:
+        raise ValueError("budget must be a non-negative number of steps")
+    return budget
+
+
+def check_fields(fields: object) -> None:
+    """A field source is None, a mapping, or an object with a callable get."""
+    if fields is not None and not callable(getattr(fields, "get", None)):
+        raise TypeError(
+            f"fields must be a mapping or an object with get(path), not {type(fields).__name__}"
+        )
 
 
 def _start(
@@ -31,42 +91,53 @@ def _start(
     budget: int | None,
 ) -> tuple[RunResult, int]:
     """The initial result state and the step limit of a phase."""
+    budget = check_budget(budget)
     st = RunResult()
     if phase == "full":
         pass
     elif phase == "pre":
         st.working_data = dict(data)
     elif phase == "post":
-        try:
-            st.points = float(parent.get("points") or 0)  # type: ignore[arg-type]
-        except OverflowError:
-            raise ExecutionError(E.ARITH_OUT_OF_RANGE, None, "parent points too large") from None
-        except (TypeError, ValueError):
-            raise ExecutionError(
-                E.ARITH_TYPE_MISMATCH, None, "parent points must be a number"
-            ) from None
+        st.points = _parent_points(parent.get("points"))
         st.case_name = parent.get("case_name")  # type: ignore[assignment]
         st.callback_data = dict(parent.get("callback_data") or {})  # type: ignore[call-overload]
         st.matched = True
     if budget is None:
         return st, NO_LIMIT
-    if budget < 0:
-        raise ValueError("budget must be a non-negative number of steps")
     if code.first_run > budget:
         raise ExecutionError(E.LIMIT_EXCEEDED, None, "step budget exceeded")
     # A budget the longest path cannot exceed costs nothing to enforce.
     return st, budget if budget < code.max_steps else NO_LIMIT
 
 
+def _parent_points(points: object) -> float:
+    """``float(parent points or 0)`` (LANGUAGE.md section 2); a value that
+    raises there is an ExecutionError like any host value in an operation."""
+    try:
+        return float(points or 0)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ExecutionError(E.ARITH_OUT_OF_RANGE, None, "parent points too large") from None
+    except (TypeError, ValueError):
+        raise ExecutionError(
+            E.ARITH_TYPE_MISMATCH, None, "parent points must be a number"
+        ) from None
+    except Exception as exc:
+        raise ExecutionError(
+            E.HOST_VALUE_ERROR, None, f"parent points raised {type(exc).__name__}"
+        ) from exc
+
+
 def run_phase(
     program: Program,
     phase: str,
     cache: FieldCache,
-    data: Mapping[str, object],
-    parent: Mapping[str, object],
+    data: Mapping[str, object] | None,
+    parent: Mapping[str, object] | None,
     budget: int | None = None,
 ) -> RunResult:
     code = _phase(program, phase)
+    data = check_data(data)
+    parent = check_parent(parent)
     st, limit = _start(phase, code, data, parent, budget)
     execute(
         program,
@@ -90,15 +161,22 @@ async def run_phase_async(
     phase: str,
     cache: FieldCache,
     source: object,
-    data: Mapping[str, object],
-    parent: Mapping[str, object],
+    data: Mapping[str, object] | None,
+    parent: Mapping[str, object] | None,
     budget: int | None = None,
 ) -> RunResult:
     code = _phase(program, phase)
+    data = check_data(data)
+    parent = check_parent(parent)
     st, limit = _start(phase, code, data, parent, budget)
     stack: list[object] = []
     pc, steps = code.entry, code.first_run
     pending = _Pending()
+    # Each suspension fills one empty field slot (the verifier rejects a
+    # field table naming a path twice, which made a store miss the slot the
+    # loop reads), so a run suspends at most once per field: counted, so
+    # that no image can make this loop spin outside the step budget.
+    fetches_left = len(program.fields)
     while True:
         pc, steps = execute(
             program, pc, stack, st, cache.slots, pending, data, parent, steps, limit
@@ -107,6 +185,11 @@ async def run_phase_async(
             if not st.matched:
                 st.points = 0
             return st
+        if fetches_left == 0:
+            raise ExecutionError(
+                E.INTERNAL, program.node_ids[pc], f"field {pending.path!r} fetched twice"
+            )
+        fetches_left -= 1
         cache.store(pending.path, await fetch_async(source, pending.path))
 
 
@@ -148,14 +231,19 @@ def run(
     """Run one phase. ``fields`` is a mapping or an object with get(path);
     ``parent`` ({"points", "case_name", "callback_data"}) is read in post.
     Raises vm.ExecutionError on a runtime failure."""
-    # The hot path: no cache object and no helper calls besides the loop.
-    code = program.phases.get(phase)
+    # The hot path: no cache object and no helper calls besides the loop
+    # when the arguments are the common shapes (plain dicts or None).
+    try:
+        code = program.phases.get(phase)
+    except (AttributeError, TypeError):  # not a Program, or an unhashable phase
+        code = None
     if code is None:
-        code = _phase(program, phase)  # raises the ValueError naming the phases
+        code = _phase(program, phase)  # raises the error naming the argument
     if data is None:
         data = _EMPTY
-    if parent is None:
-        parent = _EMPTY
+    elif type(data) is not dict:
+        data = check_data(data)
+    parent = _EMPTY if parent is None else check_parent(parent)
     if phase == "full" and budget is None:
         st = RunResult()
         limit = NO_LIMIT
@@ -164,14 +252,12 @@ def run(
     get: Callable[[str], object]
     if fields is None:
         get = _null_get
+    elif type(fields) is dict:
+        get = fields.get
     else:
-        try:
-            get = fields.get
-        except AttributeError:
-            raise TypeError(
-                f"fields must be a mapping or an object with get(path), not {type(fields).__name__}"
-            ) from None
-        if type(fields) is not dict and inspect.iscoroutinefunction(get):
+        check_fields(fields)
+        get = fields.get
+        if inspect.iscoroutinefunction(get):
             raise TypeError("fields has an async get(path): use vm.run_async")
     slots = program.empty_slots.copy()
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
@@ -194,7 +280,7 @@ async def run_async(
 ) -> RunResult:
     """``run`` for an asynchronous field source: each field the run needs is
     awaited (once), so the event loop is never blocked on the host."""
+    _phase(program, phase)
+    check_fields(fields)
     cache = new_cache(program, None)
-    return await run_phase_async(
-        program, phase, cache, fields, data or _EMPTY, parent or _EMPTY, budget
-    )
+    return await run_phase_async(program, phase, cache, fields, data, parent, budget)

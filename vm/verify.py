@@ -34,6 +34,8 @@ from vm.opcodes import (
 )
 
 MAX_CODE_SIZE = 1 << 20
+# Read by DATA and PARENT, never fetched from the host's field source.
+RESERVED_FIELD_PREFIXES = ("data.", "parent.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +70,7 @@ def verify(image: Image) -> VerifiedImage:
         if start_b < end_a:
             raise VerifyError("phase code ranges overlap")
 
-    for key, _value in image.parent_variables or ():
-        if not key.startswith("variable_"):
-            raise VerifyError(f"parent variable {key!r} does not start with 'variable_'")
+    _check_tables(image)
 
     _check_node_table(image, boundaries)
     rules = _OperandRules(image)
@@ -79,6 +79,32 @@ def verify(image: Image) -> VerifiedImage:
         for phase, (start, end) in ranges
     }
     return VerifiedImage(image=image, instructions=tuple(instrs), sections=sections)
+
+
+def _check_tables(image: Image) -> None:
+    """The tables' shapes the loader and the loop rely on.
+
+    A field slot is found by path (the field cache stores a fetched value
+    under its path), so a path named twice would be fetched into one slot
+    and read from another: an asynchronous run would fetch forever. Paths
+    under ``data.`` and ``parent.`` are read by their own opcodes, never
+    from the host's field source. Parent variables become a dictionary, so
+    a key named twice would silently drop one value.
+    """
+    seen: dict[str, int] = {}
+    for i, path in enumerate(image.fields):
+        if path in seen:
+            raise VerifyError(f"fields: {path!r} is named twice (entries {seen[path]} and {i})")
+        seen[path] = i
+        if not path or path.startswith(RESERVED_FIELD_PREFIXES):
+            raise VerifyError(f"fields: {path!r} is not a host field path")
+    keys: set[str] = set()
+    for key, _value in image.parent_variables or ():
+        if not key.startswith("variable_"):
+            raise VerifyError(f"parent variable {key!r} does not start with 'variable_'")
+        if key in keys:
+            raise VerifyError(f"parent variable {key!r} is named twice")
+        keys.add(key)
 
 
 def _check_node_table(image: Image, boundaries: set[int]) -> None:

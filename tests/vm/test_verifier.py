@@ -4,8 +4,12 @@ vm.load never raises anything else, whatever the bytes."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import os
 import struct
 import zlib
+from collections.abc import Coroutine
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +18,7 @@ from hypothesis import strategies as st
 import dslc
 import vm
 from tests.vm.images import make_image
-from vm.image import HEADER, MAGIC
+from vm.image import HEADER, MAGIC, Image, decode, encode
 from vm.opcodes import Op
 
 OK = make_image(full=[(Op.CONST, 0), (Op.ASSIGN_POINTS, 1)], constants=(5, "ok"))
@@ -122,6 +126,25 @@ def test_a_well_formed_hand_built_image_loads_and_runs() -> None:
             id="parent-variable-name",
         ),
         pytest.param(make_image(node_table=((99, "n"),)), "node table", id="node-table-offset"),
+        pytest.param(
+            make_image(
+                full=[(Op.FIELD, 1), (Op.ASSIGN_POINTS, 0)],
+                constants=("c",),
+                fields=("user.avg_time", "user.avg_time"),
+            ),
+            "'user.avg_time' is named twice",
+            id="field-path-twice",
+        ),
+        pytest.param(make_image(fields=("data.x",)), "not a host field path", id="field-path-data"),
+        pytest.param(
+            make_image(fields=("parent.points",)), "not a host field path", id="field-path-parent"
+        ),
+        pytest.param(make_image(fields=("",)), "not a host field path", id="field-path-empty"),
+        pytest.param(
+            make_image(parent_variables=(("variable_a", 1), ("variable_a", 2)), constants=(1, 2)),
+            "'variable_a' is named twice",
+            id="parent-variable-twice",
+        ),
     ],
 )
 def test_verifier_rejects(image: bytes, message: str) -> None:
@@ -257,39 +280,66 @@ VALID = _valid_images()
 EVENT = {"fields": {"user.avg_time": 1}, "data": {"x": 0, "y": 4, "v": 0}}
 
 
+class _CountingSource:
+    """An awaitable field source that fails the test instead of letting a
+    run fetch forever: a run fetches each field at most once."""
+
+    def __init__(self, fields: dict[str, object], allowed: int) -> None:
+        self.fields = fields
+        self.left = allowed
+
+    async def get(self, path: str) -> object:
+        self.left -= 1
+        assert self.left >= 0, "a run fetched more fields than its field table holds"
+        return self.fields.get(path)
+
+
+def _drive(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine whose awaits never really suspend, without a loop."""
+    try:
+        while True:
+            coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+
+
 def _load_and_run(data: bytes) -> None:
     """The property: load either refuses with VerifyError, or gives a
-    program whose every phase runs within its budget (possibly failing with
-    a runtime ExecutionError, never another exception)."""
+    program whose every phase, sync and async, runs within its budget
+    (possibly failing with a runtime ExecutionError, never another
+    exception, never fetching a field twice)."""
     try:
         program = vm.load(data)
     except vm.VerifyError:
         return
+    parent = {"points": 3, "case_name": "p", "callback_data": {}}
     for phase in ("full", "pre", "post"):
-        with contextlib.suppress(vm.ExecutionError):
-            vm.run(
-                program,
-                phase=phase,
-                fields=EVENT["fields"],
-                data=EVENT["data"],
-                parent={"points": 3, "case_name": "p", "callback_data": {}},
-                budget=program.phases[phase].max_steps,
-            )
+        for budget in (program.phases[phase].max_steps, 3):
+            with contextlib.suppress(vm.ExecutionError):
+                vm.run(program, phase, EVENT["fields"], EVENT["data"], parent, budget)
+            source = _CountingSource(EVENT["fields"], len(program.fields))
+            with contextlib.suppress(vm.ExecutionError):
+                _drive(vm.run_async(program, phase, source, EVENT["data"], parent, budget))
 
 
-@settings(max_examples=300, deadline=None)
+# The image fuzzer's size: CI runs the default (a few seconds); a long hunt
+# sets DSLC_FUZZ_EXAMPLES (the issue's 110,000 mutants took minutes).
+FUZZ = int(os.environ.get("DSLC_FUZZ_EXAMPLES", "300"))
+
+
+@settings(max_examples=FUZZ, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_only_raise_verify_error(data: bytes) -> None:
     _load_and_run(data)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=FUZZ, deadline=None)
 @given(st.binary(max_size=200).map(lambda body: MAGIC + b"\x01\x00\x00\x00" + body))
 def test_random_bytes_behind_a_good_magic_only_raise_verify_error(data: bytes) -> None:
     _load_and_run(data)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(VALID), st.data())
 def test_mutated_valid_images_only_raise_verify_error(image: bytes, data: st.DataObject) -> None:
     """Flip, insert and delete bytes of a valid image; the checksum is
@@ -309,3 +359,83 @@ def test_mutated_valid_images_only_raise_verify_error(image: bytes, data: st.Dat
     _, version, flags, _, _ = HEADER.unpack_from(image)
     mutated = HEADER.pack(MAGIC, version, flags, len(payload), zlib.crc32(bytes(payload)))
     _load_and_run(mutated + bytes(payload))
+
+
+def _decoded(image: bytes) -> Image:
+    return decode(image)
+
+
+@settings(max_examples=FUZZ, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(VALID), st.data())
+def test_mutated_tables_only_raise_verify_error(image: bytes, data: st.DataObject) -> None:
+    """Structure-aware mutants of the tables (the shapes random bytes reach
+    once in tens of thousands): a field path repeated or replaced by
+    another string, constants swapped, parent variables repeated. Each is
+    refused or runs within its budget."""
+    img = _decoded(image)
+    strings = [img.program_id, *img.fields, *(c for c in img.constants if isinstance(c, str))]
+    fields = list(img.fields)
+    constants = list(img.constants)
+    pv = list(img.parent_variables or ())
+    for _ in range(data.draw(st.integers(1, 3))):
+        kind = data.draw(st.sampled_from(["field", "repeat_field", "constant", "pv"]))
+        if kind == "field" and fields:
+            fields[data.draw(st.integers(0, len(fields) - 1))] = data.draw(st.sampled_from(strings))
+        elif kind == "repeat_field" and fields:
+            i, j = (
+                data.draw(st.integers(0, len(fields) - 1)),
+                data.draw(st.integers(0, len(fields) - 1)),
+            )
+            fields[i] = fields[j]
+        elif kind == "constant" and len(constants) > 1:
+            i, j = (
+                data.draw(st.integers(0, len(constants) - 1)),
+                data.draw(st.integers(0, len(constants) - 1)),
+            )
+            constants[i], constants[j] = constants[j], constants[i]
+        elif kind == "pv" and pv:
+            pv.append(pv[data.draw(st.integers(0, len(pv) - 1))])
+    mutated = dataclasses.replace(
+        img,
+        fields=tuple(fields),
+        constants=tuple(constants),
+        parent_variables=tuple(pv) if img.parent_variables is not None else None,
+    )
+    try:
+        raw = encode(mutated)
+    except (KeyError, ValueError, TypeError):
+        return  # the encoder itself refuses (a parent variable's constant moved)
+    _load_and_run(raw)
+
+
+def test_the_issues_image_a_field_named_twice_is_refused() -> None:
+    """Issue 8: the value was stored into the slot of the path's last entry
+    and read from the first, so run_async fetched forever, ignoring the
+    budget."""
+    image = make_image(
+        full=[(Op.FIELD, 0), (Op.CONST, 0), (Op.CMP_JUMP_IF_FALSE, 0, 12), (Op.HALT,), (Op.HALT,)],
+        constants=(1,),
+        fields=("user.avg_time", "user.avg_time"),
+    )
+    with pytest.raises(vm.VerifyError, match="named twice"):
+        vm.load(image)
+
+
+def test_async_runs_fetch_each_field_at_most_once_even_past_the_verifier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defence in depth: with the field-table check switched off, the same
+    image ends (DSL_INTERNAL) instead of fetching forever."""
+    import vm.verify
+
+    monkeypatch.setattr(vm.verify, "_check_tables", lambda image: None)
+    image = make_image(
+        full=[(Op.FIELD, 0), (Op.CONST, 0), (Op.CMP_JUMP_IF_FALSE, 0, 12), (Op.HALT,), (Op.HALT,)],
+        constants=(1,),
+        fields=("user.avg_time", "user.avg_time"),
+    )
+    program = vm.load(image)
+    source = _CountingSource({"user.avg_time": 5}, 2)
+    with pytest.raises(vm.ExecutionError) as info:
+        _drive(vm.run_async(program, fields=source, budget=10))
+    assert info.value.code == "DSL_INTERNAL"
