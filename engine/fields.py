@@ -58,16 +58,21 @@ class EventFields:
     """The field source of one scoring call.
 
     ``get(path)`` returns an event id directly and, for an analytics path,
-    an awaitable of the service's answer (a service whose methods are plain
-    functions works too). Every value handed out is remembered in
-    ``values``, so a traced re-run can replay the event without a query.
+    what the service's method returns: an awaitable (the VM awaits it) or,
+    for a service whose methods are plain functions, the value. With
+    ``record``, every value handed out is remembered in ``values``, so a
+    traced re-run can replay the event without a query (the hot path skips
+    that wrapper).
     """
 
-    __slots__ = ("analytics", "ids", "values")
+    __slots__ = ("analytics", "ids", "record", "values")
 
-    def __init__(self, analytics: object, game: object, task: object, user: object) -> None:
+    def __init__(
+        self, analytics: object, game: object, task: object, user: object, record: bool = False
+    ) -> None:
         self.analytics = analytics
         self.ids = (game, task, user)
+        self.record = record
         self.values: dict[str, object] = dict(zip(ID_PATHS, self.ids, strict=True))
 
     def get(self, path: str) -> object:
@@ -77,7 +82,9 @@ class EventFields:
         if call is None:
             # The compiler admits no other path; a stray one reads null.
             return None
-        return self._fetch(path, call)
+        if self.record:
+            return self._fetch(path, call)
+        return getattr(self.analytics, call.method)(*call.args(*self.ids))
 
     async def _fetch(self, path: str, call: AnalyticsCall) -> object:
         method = getattr(self.analytics, call.method)

@@ -169,7 +169,7 @@ class DslStrategy:
         traced: bool,
     ) -> tuple[tuple[Any, ...], list[dict[str, Any]] | None]:
         compiled = self._compiled()
-        fields = EventFields(self._analytics, game, task, user)
+        fields = EventFields(self._analytics, game, task, user, record=traced)
         event = dict(data or {})
         parent = _parent(self._parent_strategy)
         recorder: list[ParentResult] = []

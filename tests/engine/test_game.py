@@ -313,3 +313,25 @@ def test_compile_limits_are_keywords_of_compile_json() -> None:
     assert {d.code for d in info.value.errors} == {"DSLC_NODE_LIMIT"}
     with pytest.raises(ValueError):
         dslc.compile_json(ast, max_depth=10**6)
+
+
+def test_a_sampled_extend_call_traces_pre_and_post_with_either_kind_of_parent() -> None:
+    from tests.conformance.pipeline_cases import AsyncWrappedBuiltin
+    from tests.vm.test_async_parent import PRE_POST
+
+    ast = {**PRE_POST, "parent_variables": {"variable_basic_points": 4}}
+    values = {"task.measurements_count": 0}
+    want_pre = simulate_json(ast, "pre", values, {"x": 1})
+    parent_result = {"points": 4, "case_name": "BasicEngagement", "callback_data": {}}
+    want_post = simulate_json(ast, "post", values, want_pre.working_data, parent_result)
+    want = (want_pre.trace or []) + (want_post.trace or [])
+    wrapped = AsyncWrappedBuiltin("default", values)
+    for parent in ("default", wrapped):
+        observer = RecordingObserver()
+        s = DslStrategy(
+            Definition(ast, type="DSL_EXTEND"), None, CountingAnalytics(values, IDS),
+            parent_strategy=parent, observer=observer, trace_sample_rate=1.0,
+        )  # fmt: skip
+        assert run(s.calculate_points(*IDS, {"x": 1})) == (8.0, "BasicEngagement")
+        assert observer.records[0]["trace"] == want
+    assert wrapped.variable_basic_points == 1  # the override went to a copy
