@@ -21,7 +21,35 @@ PARENT_UNKNOWN = "DSLC_STORE_PARENT_UNKNOWN"
 PARENT_VARIABLE_UNKNOWN = "DSLC_STORE_PARENT_VARIABLE_UNKNOWN"
 PARENT_VARIABLES_WITHOUT_PARENT = "DSLC_STORE_PARENT_VARIABLES_WITHOUT_PARENT"
 SOURCE_MISMATCH = "DSLC_STORE_SOURCE_MISMATCH"
+PROGRAM_MISSING = "DSLC_STORE_PROGRAM_MISSING"
 TYPE_NOT_AUTHORED = "DSLC_STORE_TYPE_NOT_AUTHORED"
+
+# The ids of GAME's strategy registry (``register_strategy`` in GAME's
+# ``app/engine``), what GAME resolves ``parentStrategyId`` with. The VM
+# implements ``default`` and ``constantEffortStrategy``; a DSL_EXTEND row
+# naming one of the others is stored, and runs in GAME's engine with GAME's
+# own parent instance (``engine.game.DslStrategy``).
+GAME_BUILTIN_IDS = (
+    "constantEffortStrategy",
+    "default",
+    "getis_ord_gi_star",
+    "greencrowdStrategy",
+    "greengageStrategy",
+    "socio_bee",
+)
+
+
+def canonical_parent(parent: str | None) -> str | None:
+    """The id GAME's registry knows a parent by (``constantEffort`` ->
+    ``constantEffortStrategy``); unknown names are returned as given."""
+    if parent is None:
+        return None
+    return toolchain.builtin_registry().aliases().get(parent, parent)
+
+
+def runs_in_game_only(parent: str | None) -> bool:
+    """A GAME built-in that this project's VM does not implement."""
+    return parent in GAME_BUILTIN_IDS and parent not in toolchain.builtin_registry()
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +90,8 @@ def prepare(
             )
         ast = derived
         type_, parent = _from_header(name, type_, parent, toolchain.text_header(source_text))
+    # Stored as GAME's registry id, which is what GAME resolves.
+    parent = canonical_parent(parent)
     type_ = type_ or StrategyType.DSL_FULL.value
     if type_ not in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
         _refuse(
@@ -70,8 +100,7 @@ def prepare(
             "only DSL_FULL and DSL_EXTEND strategies are stored and compiled here",
             "/type",
         )
-    if ast is None:
-        _refuse(f"{name!r} has no program", SOURCE_MISMATCH, "astJson is missing", "/astJson")
+    ast = require_program(name, None, ast)
     check_parent(name, type_, parent, ast)
     image = toolchain.compile_program(ast, source_text, filename)
     return Prepared(
@@ -82,6 +111,21 @@ def prepare(
         image=image,
         source_hash=cache.source_hash(type_, parent, ast, source_text),
     )
+
+
+def require_program(name: str, version: int | None, ast: dict[str, Any] | None) -> dict[str, Any]:
+    """The program, or a clear refusal for a row without one (GAME's editor
+    saves drafts before they have a program)."""
+    if ast is None:
+        which = f" version {version}" if version is not None else ""
+        _refuse(
+            f"{name!r}{which} has no program",
+            PROGRAM_MISSING,
+            "astJson is empty (a draft saved without a program): give it one "
+            "(astJson or sourceText) before publishing or running it",
+            "/astJson",
+        )
+    return ast
 
 
 def _from_header(
@@ -97,7 +141,7 @@ def _from_header(
             + (f" (extends {text_parent})" if text_parent else " (no extends line)"),
             "/type",
         )
-    if parent is not None and parent != text_parent:
+    if parent is not None and canonical_parent(parent) != canonical_parent(text_parent):
         _refuse(
             f"{name!r} is inconsistent",
             SOURCE_MISMATCH,
@@ -136,12 +180,15 @@ def check_parent(name: str, type_: str, parent: str | None, ast: dict[str, Any])
             "/parentStrategyId",
         )
     registry = toolchain.builtin_registry()
+    if runs_in_game_only(parent):
+        # GAME's own built-in: its variables are GAME's to check.
+        return
     if parent not in registry:
-        known = ", ".join(registry.ids())
+        known = ", ".join(dict.fromkeys([*registry.ids(), *GAME_BUILTIN_IDS]))
         _refuse(
             f"{name!r} extends an unknown strategy",
             PARENT_UNKNOWN,
-            f"parentStrategyId {parent!r} is not a registered built-in (known: {known})",
+            f"parentStrategyId {parent!r} is not a built-in of GAME's registry (known: {known})",
             "/parentStrategyId",
         )
     if not isinstance(overrides, dict):

@@ -43,7 +43,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from store import toolchain
+from store import definitions, toolchain
 from store.errors import ImmutableVersion, InvalidPayload, NotFound, NotStrategies, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
@@ -306,6 +306,9 @@ def _update_family(
 def _same(row: StrategyRead, fields: dict[str, Any], compared: tuple[str, ...]) -> bool:
     current = row.model_dump(include=set(compared), mode="json")
     wanted = {key: fields.get(key) for key in compared}
+    if "parentStrategyId" in wanted:
+        # Stored as GAME's registry id: ``constantEffort`` is the same parent.
+        wanted["parentStrategyId"] = definitions.canonical_parent(wanted["parentStrategyId"])
     if wanted["sourceText"] is None:
         # A record without text matches a row written as text when the
         # programs agree: the text is extra, not a difference.

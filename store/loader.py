@@ -26,17 +26,19 @@ from functools import cache as cache_query
 from typing import Any, Literal
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     FromClause,
     Select,
     and_,
     bindparam,
+    func,
     join,
     outerjoin,
     select,
 )
 
-from store import cache, toolchain
+from store import cache, definitions, toolchain
 from store.db import Database
 from store.errors import ImageRejected, InvalidDefinition, NotFound
 from store.models import (
@@ -81,10 +83,21 @@ class LoadedStrategy:
     parent: BuiltinStrategy | None
     definition: DefinitionInfo | None = None
     compiled: bool = False
+    # A DSL_EXTEND parent that only GAME's engine implements (e.g.
+    # ``greencrowdStrategy``): the program is loaded, but scoring it needs
+    # GAME's own parent instance (``engine.game.DslStrategy``).
+    game_parent: str | None = None
 
     def score(self, fields: object = None, data: Mapping[str, object] | None = None) -> Score:
         """Score one event (``vm.score``; a bare built-in runs on its own with
         its default variables). A failure raises ``vm.ExecutionError``."""
+        if self.game_parent is not None:
+            name = self.definition.name if self.definition is not None else self.ref
+            raise InvalidDefinition(
+                f"{name!r} extends GAME's built-in {self.game_parent!r}, which this VM does "
+                "not implement: score it in GAME's engine (engine.game.DslStrategy with "
+                f"GAME's own {self.game_parent} instance)"
+            )
         if self.program is not None:
             return toolchain.score(self.program, fields=fields, data=data, parent=self.parent)
         assert self.parent is not None
@@ -133,6 +146,8 @@ class StrategyLoader:
         query = select(StrategyDefinition.id).where(
             StrategyDefinition.status.in_(statuses),
             StrategyDefinition.type.in_([t.value for t in _AUTHORED]),
+            # GAME's drafts may have no program yet (SQL NULL or JSON null).
+            _has_program(self.db.backend),
         )
         if realm_id is not None:
             query = query.where(StrategyDefinition.realmId == realm_id)
@@ -184,6 +199,8 @@ class StrategyLoader:
                 first.type, first.parentStrategyId, first.astJson, first.sourceText
             ),
         )
+        if first.astJson is None:
+            definitions.require_program(info.name, info.version, None)
         parent = _parent(info)
         program = self._memo_get(key)
         compiled = False
@@ -198,6 +215,7 @@ class StrategyLoader:
             parent=parent,
             definition=info,
             compiled=compiled,
+            game_parent=info.parentStrategyId if parent is None and _extends(info) else None,
         )
 
     def _program(
@@ -307,10 +325,22 @@ def _not_served(conn: Connection, sid: uuid.UUID, realm_id: str | None) -> NotFo
     )
 
 
+def _has_program(backend: str) -> ColumnElement[bool]:
+    kind = func.jsonb_typeof if backend == "postgresql" else func.json_type
+    return kind(StrategyDefinition.astJson) == "object"
+
+
+def _extends(info: DefinitionInfo) -> bool:
+    return info.type == StrategyType.DSL_EXTEND and info.parentStrategyId is not None
+
+
 def _parent(info: DefinitionInfo) -> BuiltinStrategy | None:
-    if info.type != StrategyType.DSL_EXTEND or info.parentStrategyId is None:
+    if not _extends(info):
         return None
     registry = toolchain.builtin_registry()
+    if definitions.runs_in_game_only(info.parentStrategyId):
+        return None
+    assert info.parentStrategyId is not None
     if info.parentStrategyId not in registry:
         raise InvalidDefinition(
             f"{info.name!r} version {info.version} extends {info.parentStrategyId!r}, "

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from store import cache, definitions, schemas, toolchain
 from store.db import Database
 from store.errors import Conflict, ImmutableVersion, InvalidPayload, NotFound
-from store.models import DB_NOW, StrategyDefinition, StrategyStatus
+from store.models import DB_NOW, StrategyDefinition, StrategyStatus, StrategyType
 from store.schemas import StrategyCreate, StrategyRead, StrategyUpdate
 
 DRAFT = StrategyStatus.DRAFT.value
@@ -96,12 +96,19 @@ class StrategyService:
                     f"{_label(row)} is archived and cannot change; "
                     "update the published or a draft version instead"
                 )
-            prepared = definitions.prepare(row.name, *_merged_program(row, changes))
+            merged = _merged_program(row, changes)
             plain = {
                 key: value
                 for key, value in changes.items()
                 if key not in {"type", "parentStrategyId", "astJson", "sourceText"}
             }
+            if merged[2] is None and merged[3] is None:
+                # A GAME row saved without a program: its other fields can
+                # still change; there is nothing to compile or cache yet.
+                target = _without_program(session, row, merged, plain)
+                session.flush()
+                return StrategyRead.model_validate(target)
+            prepared = definitions.prepare(row.name, *merged)
             if row.status == DRAFT:
                 _apply(row, prepared, plain)
                 cache.invalidate(session, row.id)
@@ -324,6 +331,49 @@ def _apply(row: StrategyDefinition, prepared: definitions.Prepared, plain: dict[
         setattr(row, key, value)
 
 
+def _without_program(
+    session: Session,
+    row: StrategyDefinition,
+    merged: tuple[str | None, str | None, dict[str, Any] | None, str | None],
+    plain: dict[str, Any],
+) -> StrategyDefinition:
+    type_, parent, _ast, _text = merged
+    if row.status == DRAFT:
+        target = row
+    else:
+        top = session.scalar(
+            select(func.max(StrategyDefinition.version)).where(
+                StrategyDefinition.realmId == row.realmId, StrategyDefinition.name == row.name
+            )
+        )
+        target = _copy_of(row, int(top or row.version) + 1)
+        session.add(target)
+    target.type = type_ or row.type
+    target.parentStrategyId = definitions.canonical_parent(parent)
+    if target.type in (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND):
+        definitions.check_parent(row.name, target.type, target.parentStrategyId, {})
+    for key, value in plain.items():
+        setattr(target, key, value)
+    return target
+
+
+def _copy_of(row: StrategyDefinition, version: int) -> StrategyDefinition:
+    """A new DRAFT of ``row``'s family carrying its descriptive fields."""
+    return StrategyDefinition(
+        id=uuid.uuid4(),
+        realmId=row.realmId,
+        name=row.name,
+        description=row.description,
+        blocklyXml=row.blocklyXml,
+        createdBy=row.createdBy,
+        experimentTag=row.experimentTag,
+        apiKey_used=row.apiKey_used,
+        oauth_user_id=row.oauth_user_id,
+        version=version,
+        status=DRAFT,
+    )
+
+
 def _next_draft(
     session: Session,
     published: StrategyDefinition,
@@ -336,18 +386,6 @@ def _next_draft(
             StrategyDefinition.name == published.name,
         )
     )
-    draft = StrategyDefinition(
-        id=uuid.uuid4(),
-        realmId=published.realmId,
-        name=published.name,
-        description=published.description,
-        blocklyXml=published.blocklyXml,
-        createdBy=published.createdBy,
-        experimentTag=published.experimentTag,
-        apiKey_used=published.apiKey_used,
-        oauth_user_id=published.oauth_user_id,
-        version=int(top or published.version) + 1,
-        status=DRAFT,
-    )
+    draft = _copy_of(published, int(top or published.version) + 1)
     _apply(draft, prepared, plain)
     return draft

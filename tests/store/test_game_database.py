@@ -4,6 +4,7 @@ GAME's ``alembic_version`` row, and GAME-style writes as SQL."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from store import migrate
 from store.cli import store_group
 from store.db import Database
 from store.errors import InvalidPayload
+from store.loader import StrategyLoader
 from store.service import StrategyService
 from tests.store import programs
 from tests.store.conftest import new_postgres_database
@@ -282,3 +284,68 @@ def test_ids_are_uuid_rows_games_reader_accepts(game: Database) -> None:
     row = StrategyService(game).create("game", programs.create("Read"))
     assert isinstance(row.id, uuid.UUID)
     assert _scalar(game, f"SELECT name FROM strategydefinition WHERE id = '{row.id}'") == "Read"
+
+
+# -- 6: GAME's drafts without a program -----------------------------------------
+
+
+def _cli(db: Database, *args: str) -> Result:
+    argv = [*args, "--db", db.url, "--realm", "game"]
+    return CliRunner().invoke(store_group, argv, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("empty_as", ["SQL NULL", "JSON null"])
+def test_games_drafts_without_a_program_list_show_and_refuse_to_run(
+    game: Database, empty_as: str
+) -> None:
+    migrate.init(game)
+    draft = game_insert(game, name="Unfinished")
+    if empty_as == "JSON null":  # what an ORM writes for None on a JSON column
+        with game.engine.begin() as conn:
+            conn.execute(text("""UPDATE strategydefinition SET "astJson" = 'null'::jsonb"""))
+    game_insert(game, name="Other", realmId="elsewhere", astJson=programs.full(2))
+
+    listed = _cli(game, "list")
+    assert listed.exit_code == 0, listed.output
+    assert "Unfinished" in listed.stdout
+    assert _cli(game, "list", "--json").exit_code == 0
+    shown = _cli(game, "show", "Unfinished")
+    assert shown.exit_code == 0, shown.output
+    assert "no program yet" in shown.stdout
+
+    published = _cli(game, "publish", "Unfinished")
+    assert published.exit_code == 1
+    assert "'Unfinished' has no program: DSLC_STORE_PROGRAM_MISSING at /astJson" in (
+        published.stderr
+    )
+    scored = _cli(game, "score", "Unfinished", "--draft")
+    assert scored.exit_code == 1
+    assert "'Unfinished' version 1 has no program" in scored.stderr
+    assert StrategyLoader(game).cache_targets(realm_id="game", include_drafts=True) == []
+    assert len(StrategyLoader(game).cache_targets(include_drafts=True)) == 1  # "Other"
+
+    # Its other fields still change; once it has a program it publishes.
+    service = StrategyService(game)
+    described = service.update("game", draft, {"description": "soon"})
+    assert (described.id, described.description, described.astJson) == (draft, "soon", None)
+    finished = service.update("game", draft, {"astJson": programs.full(4)})
+    assert service.publish("game", finished.id).status.value == "PUBLISHED"
+    assert StrategyLoader(game).load(f"custom:{draft}").score().points == 4
+
+
+def test_cli_create_publish_and_forking_update_on_games_table(
+    game: Database, tmp_path: Path
+) -> None:
+    migrate.init(game)
+    program = tmp_path / "p.json"
+    program.write_text(json.dumps(programs.full(5)), encoding="utf-8")
+    assert _cli(game, "create", "Cli", "--file", str(program)).exit_code == 0
+    assert _cli(game, "publish", "Cli").exit_code == 0
+    forked = _cli(game, "update", "Cli", "--description", "v2")
+    assert forked.exit_code == 0, forked.output
+    assert "created draft 'Cli' version 2" in forked.stdout
+    nulls = _scalar(
+        game,
+        "SELECT count(*) FROM strategydefinition WHERE created_at IS NULL OR updated_at IS NULL",
+    )
+    assert nulls == 0
