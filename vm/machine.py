@@ -37,17 +37,50 @@ class Suspend(Exception):
 class RunResult:
     """The result state of one phase (LANGUAGE.md section 2), and what
     ``vm.run`` returns: points, case_name, callback_data, working_data,
-    vetoed (and matched: whether a statement set the result)."""
+    vetoed (and matched: whether a statement set the result).
 
-    __slots__ = ("callback_data", "case_name", "matched", "points", "vetoed", "working_data")
+    It costs about what a tuple would: slots, and the two dictionaries are
+    created only when something reads or writes them."""
 
-    def __init__(self) -> None:
-        self.points: object = 0
-        self.case_name: str | None = None
-        self.callback_data: dict[str, object] = {}
-        self.working_data: dict[str, object] = {}
-        self.matched = False
-        self.vetoed = False
+    __slots__ = ("_callback_data", "_working_data", "case_name", "matched", "points", "vetoed")
+
+    def __init__(
+        self,
+        points: object = 0,
+        case_name: str | None = None,
+        callback_data: dict[str, object] | None = None,
+        working_data: dict[str, object] | None = None,
+        matched: bool = False,
+        vetoed: bool = False,
+    ) -> None:
+        self.points = points
+        self.case_name = case_name
+        self._callback_data = callback_data
+        self._working_data = working_data
+        self.matched = matched
+        self.vetoed = vetoed
+
+    @property
+    def callback_data(self) -> dict[str, object]:
+        cb = self._callback_data
+        if cb is None:
+            cb = self._callback_data = {}
+        return cb
+
+    @callback_data.setter
+    def callback_data(self, value: dict[str, object]) -> None:
+        self._callback_data = value
+
+    @property
+    def working_data(self) -> dict[str, object]:
+        wd = self._working_data
+        if wd is None:
+            wd = self._working_data = {}
+        return wd
+
+    @working_data.setter
+    def working_data(self, value: dict[str, object]) -> None:
+        self._working_data = value
 
     def as_dict(self) -> dict[str, object]:
         return {

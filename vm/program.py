@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from vm.bind import Bound, bind
 from vm.errors import VerifyError
@@ -35,6 +36,8 @@ class Program:
         "phases",
         "program_id",
         "runs",
+        "translated",
+        "translated_async",
         "verified",
     )
 
@@ -60,6 +63,10 @@ class Program:
         # field slots, then memo slots (vm.bind)
         self.empty_slots: list[object] = [MISSING] * (len(image.fields) + n_memos)
         index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+        # Per phase, the translated function (vm.translate) once first run,
+        # or None when the translator declined: the VM runs those.
+        self.translated: dict[str, Any] = {}
+        self.translated_async: dict[str, Any] = {}
         self.phases: dict[str, PhaseCode] = {}
         for phase in PHASES:
             facts = verified.sections[phase]

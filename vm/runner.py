@@ -11,6 +11,7 @@ from vm.host import AsyncFieldSource, FieldCache, FieldSource
 from vm.machine import RunResult, Suspend, execute
 from vm.opcodes import PHASES
 from vm.program import PhaseCode, Program
+from vm.translate import Declined, Fallback, HostFetchError, Translated, guarded_getter, translate
 
 _EMPTY: Mapping[str, object] = {}
 NO_LIMIT = -1  # the loop counts steps only when a budget could be exceeded
@@ -127,6 +128,84 @@ def _parent_points(points: object) -> float:
         ) from exc
 
 
+# -- the translated functions (vm.translate) and the fallback to the VM ----
+
+
+def translation(program: Program, phase: str, is_async: bool = False) -> Translated | None:
+    """The phase's translated function, built on first use; None when the
+    translator declined the image (the VM runs it)."""
+    cache = program.translated_async if is_async else program.translated
+    if phase in cache:
+        return cache[phase]
+    _phase(program, phase)  # the error naming the argument
+    try:
+        result: Translated | None = translate(program.verified, phase, is_async=is_async)
+    except Declined:
+        result = None
+    cache[phase] = result
+    return result
+
+
+def _prefill(program: Program, tr: Translated, fb: Fallback) -> list[object]:
+    slots = program.empty_slots.copy()
+    for slot, value in zip(tr.used, fb.fetched, strict=True):
+        slots[slot] = value
+    return slots
+
+
+def _replaying(get: Callable[[str], object], failure: HostFetchError) -> Callable[[str], object]:
+    """``get`` that raises the host's recorded failure for its path once, so
+    a rerun on the VM does not ask the host a second time."""
+    pending = [failure]
+
+    def replay(path: str) -> object:
+        if pending and path == pending[0].path:
+            raise pending.pop().error
+        return get(path)
+
+    return replay
+
+
+class _CachedSource:
+    """The field source a translated asynchronous phase sees: the event's
+    field cache first, the host (awaited, then cached) on a miss."""
+
+    __slots__ = ("cache", "source")
+
+    def __init__(self, cache: FieldCache, source: object) -> None:
+        self.cache = cache
+        self.source = source
+
+    def get(self, path: str) -> object:
+        if self.cache.is_cached(path):
+            return self.cache.get(path)
+        return self._fetch(path)
+
+    async def _fetch(self, path: str) -> object:
+        value = await fetch_async(self.source, path)
+        self.cache.store(path, value)
+        return value
+
+
+class _ReplayingSource:
+    """An async field source that raises a recorded host failure once."""
+
+    __slots__ = ("failure", "source")
+
+    def __init__(self, source: object, failure: HostFetchError) -> None:
+        self.source = source
+        self.failure: HostFetchError | None = failure
+
+    def get(self, path: str) -> object:
+        failure = self.failure
+        if failure is not None and path == failure.path:
+            self.failure = None
+            raise failure.error
+        if self.source is None:
+            return None
+        return self.source.get(path)  # type: ignore[attr-defined]
+
+
 def run_phase(
     program: Program,
     phase: str,
@@ -134,11 +213,29 @@ def run_phase(
     data: Mapping[str, object] | None,
     parent: Mapping[str, object] | None,
     budget: int | None = None,
+    *,
+    translated: bool = True,
 ) -> RunResult:
     code = _phase(program, phase)
     data = check_data(data)
     parent = check_parent(parent)
     st, limit = _start(phase, code, data, parent, budget)
+    if translated and limit == NO_LIMIT:
+        tr = translation(program, phase)
+        if tr is not None:
+            try:
+                return tr.function(
+                    guarded_getter(cache.get),
+                    data,
+                    parent,
+                    st.points,
+                    st.case_name,
+                    st._callback_data,
+                )
+            except Fallback as fb:
+                if isinstance(fb.cause, HostFetchError):
+                    cache.get_source = _replaying(cache.get_source, fb.cause)
+                st, limit = _start(phase, code, data, parent, budget)
     execute(
         program,
         code.entry,
@@ -164,11 +261,29 @@ async def run_phase_async(
     data: Mapping[str, object] | None,
     parent: Mapping[str, object] | None,
     budget: int | None = None,
+    *,
+    translated: bool = True,
 ) -> RunResult:
     code = _phase(program, phase)
     data = check_data(data)
     parent = check_parent(parent)
     st, limit = _start(phase, code, data, parent, budget)
+    if translated and limit == NO_LIMIT:
+        tr = translation(program, phase, is_async=True)
+        if tr is not None:
+            try:
+                return await tr.function(
+                    _CachedSource(cache, source),
+                    data,
+                    parent,
+                    st.points,
+                    st.case_name,
+                    st._callback_data,
+                )
+            except Fallback as fb:
+                if isinstance(fb.cause, HostFetchError):
+                    source = _ReplayingSource(source, fb.cause)
+                st, limit = _start(phase, code, data, parent, budget)
     stack: list[object] = []
     pc, steps = code.entry, code.first_run
     pending = _Pending()
@@ -231,24 +346,54 @@ def run(
     """Run one phase. ``fields`` is a mapping or an object with get(path);
     ``parent`` ({"points", "case_name", "callback_data"}) is read in post.
     Raises vm.ExecutionError on a runtime failure."""
-    # The hot path: no cache object and no helper calls besides the loop
-    # when the arguments are the common shapes (plain dicts or None).
-    try:
-        code = program.phases.get(phase)
-    except (AttributeError, TypeError):  # not a Program, or an unhashable phase
-        code = None
-    if code is None:
-        code = _phase(program, phase)  # raises the error naming the argument
-    if data is None:
-        data = _EMPTY
-    elif type(data) is not dict:
-        data = check_data(data)
-    parent = _EMPTY if parent is None else check_parent(parent)
-    if phase == "full" and budget is None:
-        st = RunResult()
-        limit = NO_LIMIT
-    else:
-        st, limit = _start(phase, code, data, parent, budget)
+    # The hot path (a DSL_FULL event with plain dicts): straight into the
+    # translated function, no cache object, nothing counted.
+    if (
+        phase == "full"
+        and budget is None
+        and parent is None
+        and type(fields) is dict
+        and (data is None or type(data) is dict)
+        and type(program) is Program
+    ):
+        tr = program.translated.get("full")
+        if tr is not None:
+            if data is None:
+                data = _EMPTY
+            get = fields.get
+            try:
+                return tr.function(get, data, _EMPTY, 0, None, None)
+            except Fallback as fb:
+                return _rerun(program, phase, tr, fb, get, data, _EMPTY, None)
+    return _run(program, phase, fields, data, parent, budget, translated=True)
+
+
+def run_reference(
+    program: Program,
+    phase: str = "full",
+    fields: FieldSource | None = None,
+    data: Mapping[str, object] | None = None,
+    parent: Mapping[str, object] | None = None,
+    budget: int | None = None,
+) -> RunResult:
+    """``run`` on the stack VM alone: the reference the translated functions
+    are tested against (and what traces and tight budgets use)."""
+    return _run(program, phase, fields, data, parent, budget, translated=False)
+
+
+def _run(
+    program: Program,
+    phase: str,
+    fields: FieldSource | None,
+    data: Mapping[str, object] | None,
+    parent: Mapping[str, object] | None,
+    budget: int | None,
+    *,
+    translated: bool,
+) -> RunResult:
+    code = _phase(program, phase)  # the error naming the argument
+    data = check_data(data)
+    parent = check_parent(parent)
     get: Callable[[str], object]
     if fields is None:
         get = _null_get
@@ -259,7 +404,38 @@ def run(
         get = fields.get
         if inspect.iscoroutinefunction(get):
             raise TypeError("fields has an async get(path): use vm.run_async")
+    st, limit = _start(phase, code, data, parent, budget)
+    tr = translation(program, phase) if translated and limit == NO_LIMIT else None
+    if tr is not None:
+        fast_get = get if fields is None or type(fields) is dict else guarded_getter(get)
+        try:
+            return tr.function(fast_get, data, parent, st.points, st.case_name, st._callback_data)
+        except Fallback as fb:
+            return _rerun(program, phase, tr, fb, get, data, parent, budget)
     slots = program.empty_slots.copy()
+    execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
+    if not st.matched:
+        st.points = 0
+    return st
+
+
+def _rerun(
+    program: Program,
+    phase: str,
+    tr: Translated,
+    fb: Fallback,
+    get: Callable[[str], object],
+    data: Mapping[str, object],
+    parent: Mapping[str, object],
+    budget: int | None,
+) -> RunResult:
+    """Run the event again on the VM, from the fields the translated
+    function fetched (the host is never asked twice for one)."""
+    slots = _prefill(program, tr, fb)
+    if isinstance(fb.cause, HostFetchError):
+        get = _replaying(get, fb.cause)
+    code = program.phases[phase]
+    st, limit = _start(phase, code, data, parent, budget)
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
     if not st.matched:
         st.points = 0
@@ -284,3 +460,20 @@ async def run_async(
     check_fields(fields)
     cache = new_cache(program, None)
     return await run_phase_async(program, phase, cache, fields, data, parent, budget)
+
+
+async def run_reference_async(
+    program: Program,
+    phase: str = "full",
+    fields: AsyncFieldSource | FieldSource | None = None,
+    data: Mapping[str, object] | None = None,
+    parent: Mapping[str, object] | None = None,
+    budget: int | None = None,
+) -> RunResult:
+    """``run_async`` on the stack VM alone (the reference)."""
+    _phase(program, phase)
+    check_fields(fields)
+    cache = new_cache(program, None)
+    return await run_phase_async(
+        program, phase, cache, fields, data, parent, budget, translated=False
+    )
