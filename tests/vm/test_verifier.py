@@ -436,6 +436,9 @@ def test_async_runs_fetch_each_field_at_most_once_even_past_the_verifier(
     )
     program = vm.load(image)
     source = _CountingSource({"user.avg_time": 5}, 2)
+    # The stack VM (a translated function keeps fields in locals, not slots).
+    from vm.runner import run_reference_async
+
     with pytest.raises(vm.ExecutionError) as info:
-        _drive(vm.run_async(program, fields=source, budget=10))
+        _drive(run_reference_async(program, fields=source, budget=10))
     assert info.value.code == "DSL_INTERNAL"
