@@ -5,6 +5,7 @@ Public API::
     image = dslc.compile_json(ast)        # bytes; raises dslc.CompileError
     image = dslc.compile_text(source, filename="x.strat")
     text = dslc.json_to_text(ast); ast = dslc.text_to_json(source)
+    xml = dslc.json_to_blockly(ast); ast = dslc.blockly_to_json(xml)
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ __all__ = [
     "CompileError",
     "Diagnostic",
     "Severity",
+    "blockly_to_json",
+    "compile_blockly",
     "compile_json",
     "compile_text",
     "format_text",
+    "json_to_blockly",
     "json_to_text",
     "parse_header",
     "parse_text",
@@ -40,12 +44,18 @@ _TEXT_API = frozenset(
     }
 )
 
+_BLOCKLY_API = frozenset({"blockly_to_json", "compile_blockly", "json_to_blockly"})
+
 
 def __getattr__(name: str) -> Any:
-    # The text front end (lark) loads only when a text API is first used, so
-    # an engine compiling JSON does not pay for the grammar.
+    # The text front end (lark) and the Blockly one (an XML parser) load only
+    # when first used, so an engine compiling JSON does not pay for them.
     if name in _TEXT_API:
         from dslc import text
 
         return getattr(text, name)
+    if name in _BLOCKLY_API:
+        from dslc import blockly
+
+        return getattr(blockly, name)
     raise AttributeError(f"module 'dslc' has no attribute {name!r}")
