@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from vm.builtins import (
@@ -24,23 +23,52 @@ from vm.builtins import (
     resolve_variables,
 )
 from vm.errors import ExecutionError
-from vm.host import FieldCache
+from vm.host import FieldCache, getter_of
 from vm.machine import RunResult
 from vm.program import Program
-from vm.runner import fetch_async, new_cache, run_phase, run_phase_async
+from vm.runner import fetch_async, new_cache, run, run_async, run_phase, run_phase_async
 
 
-@dataclass(frozen=True, slots=True)
 class Score:
-    points: object
-    case_name: str | None
-    callback_data: dict[str, object] = field(default_factory=dict)
+    """A strategy's result for one event: points, case name, callback data.
+
+    A plain slotted object: it is built once per scored event, and a frozen
+    dataclass costs three times as much to construct."""
+
+    __slots__ = ("callback_data", "case_name", "points")
+
+    def __init__(
+        self,
+        points: object,
+        case_name: str | None,
+        callback_data: dict[str, object] | None = None,
+    ) -> None:
+        self.points = points
+        self.case_name = case_name
+        self.callback_data: dict[str, object] = {} if callback_data is None else callback_data
 
     def as_public(self) -> tuple[object, ...]:
         """``(points, case_name)``, or with callback_data when it is non-empty."""
         if self.callback_data:
             return (self.points, self.case_name, self.callback_data)
         return (self.points, self.case_name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Score):
+            return NotImplemented
+        return (self.points, self.case_name, self.callback_data) == (
+            other.points,
+            other.case_name,
+            other.callback_data,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Score(points={self.points!r}, case_name={self.case_name!r}, "
+            f"callback_data={self.callback_data!r})"
+        )
 
 
 class HostParent(Protocol):
@@ -99,7 +127,7 @@ def apply_variables(parent: object, overrides: Mapping[str, object]) -> None:
 
 
 def _from_run(r: RunResult) -> Score:
-    return Score(r.points, r.case_name, r.callback_data)
+    return Score(r.points, r.case_name, r._callback_data)
 
 
 def _parent_dict(p: ParentResult) -> dict[str, object]:
@@ -115,6 +143,12 @@ def score(
 ) -> Score:
     """Score one event. ``parent`` is None for DSL_FULL, else the built-in
     (an object of the BuiltinStrategy protocol, or a registered id)."""
+    if parent is None:
+        # DSL_FULL: the full phase is the whole scoring (vm.run's hot path
+        # reaches the translated function with no field cache).
+        if fields is not None and type(fields) is not dict:
+            getter_of(fields)  # an async source: the TypeError names score_async
+        return _from_run(run(program, "full", fields, data, None, budget))  # type: ignore[arg-type]
     cache = new_cache(program, fields)
     event = data or {}
     builtin = _builtin(parent)
@@ -183,6 +217,8 @@ async def score_async(
     ``parent_variables`` applied to a copy of it. The ids are ``ids`` when
     given, else the field values of ``externalGameId`` ... ``externalUserId``.
     """
+    if parent is None:
+        return _from_run(await run_async(program, "full", fields, data, None, budget))  # type: ignore[arg-type]
     cache = new_cache(program, None)
     event = data or {}
     builtin = _builtin(parent)
