@@ -15,13 +15,29 @@ the one and translates by the other. The table of wordings lives here;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 import vm
-from dslc.ast import FUNC_ARITY
 from dslc.diagnostics import CompileError, Diagnostic
+from engine import wording
+from engine.wording import resolve_pointer
+
+__all__ = [
+    "DslError",
+    "DslExecutionError",
+    "DslLimitExceededError",
+    "DslValidationError",
+    "Failure",
+    "Limits",
+    "exception_class",
+    "from_compile_error",
+    "from_diagnostic",
+    "from_execution_error",
+    "resolve_pointer",
+    "use_exceptions",
+]
 
 VALIDATION: Final = "validation"
 EXECUTION: Final = "execution"
@@ -162,112 +178,25 @@ _STATEMENT_WORDING: Final = {
 # -- validation errors ---------------------------------------------------------
 
 
-def resolve_pointer(doc: object, pointer: str | None) -> object:
-    """The value at an RFC 6901 pointer, or None when it does not resolve."""
-    if pointer is None:
-        return None
-    node = doc
-    for raw in pointer.split("/")[1:]:
-        key = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
-
-
-_SECTION_CONTEXT: Final = {
-    "rules": "rule",
-    "pre_rules": "pre",
-    "post_rules": "post",
-    "default": "default",
-}
-
-_Wording = Callable[[Mapping[str, Any], dict[str, Any], "Limits"], str]
-
-
 @dataclass(frozen=True, slots=True)
 class Limits:
     max_nodes: int
     max_depth: int
 
 
-def _field_path(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    path = params["path"] = node.get("path")
-    return (
-        f"field.path '{path}' is not in the allowed set. Either reference a "
-        "whitelisted analytic path or use 'data.<key>' where <key> is [A-Za-z0-9_]+."
-    )
-
-
-def _parent_outside(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    path = params["path"] = node.get("path")
-    return f"field.path '{path}' is only available inside post_rules (DSL_EXTEND mode)."
-
-
-def _func_name(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    name = params["name"] = node.get("name")
-    return f"func_call.name '{name}' is not allowed."
-
-
-def _func_arity(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    name = node.get("name")
-    args = node.get("args")
-    expected = FUNC_ARITY.get(name) if isinstance(name, str) else None
-    actual = len(args) if isinstance(args, list) else "non-list"
-    params.update(name=name, expected=expected, actual=actual)
-    return f"func_call '{name}' expects {expected} args, got {actual}."
-
-
-def _arith_op(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    op = params["op"] = node.get("op")
-    return f"arith.op '{op}' is not allowed."
-
-
-def _compare_op(node: Mapping[str, Any], params: dict[str, Any], _: Limits) -> str:
-    op = params["op"] = node.get("op")
-    return f"compare.op '{op}' is not allowed."
-
-
-def _depth(node: Mapping[str, Any], params: dict[str, Any], limits: Limits) -> str:
-    params["maxDepth"] = limits.max_depth
-    return f"AST nesting depth exceeds the maximum allowed ({limits.max_depth})."
-
-
-def _nodes(node: Mapping[str, Any], params: dict[str, Any], limits: Limits) -> str:
-    params["maxNodes"] = limits.max_nodes
-    return f"AST exceeds the maximum allowed node count ({limits.max_nodes})."
-
-
-_VALIDATION_WORDING: Final[dict[str, _Wording]] = {
-    "DSL_FIELD_PATH_NOT_ALLOWED": _field_path,
-    "DSL_PARENT_FIELD_OUTSIDE_POST": _parent_outside,
-    "DSL_FUNC_NAME_NOT_ALLOWED": _func_name,
-    "DSL_FUNC_ARITY_MISMATCH": _func_arity,
-    "DSL_ARITH_OP_NOT_ALLOWED": _arith_op,
-    "DSLC_COMPARE_OP_NOT_ALLOWED": _compare_op,
-    "DSLC_DEPTH_LIMIT": _depth,
-    "DSLC_NODE_LIMIT": _nodes,
-}
-
-
 def from_diagnostic(ast: object, diag: Diagnostic, limits: Limits) -> Failure:
-    """GAME's validation error for the first error a compilation found."""
+    """GAME's validation error for the first error a compilation found:
+    GAME's wording where ``engine.wording`` has it, else dslc's message."""
     params: dict[str, Any] = {"nodeId": diag.node_id}
     if not isinstance(ast, dict):
         return Failure(VALIDATION, diag.code, "AST root must be an object.", params)
-    wording = _VALIDATION_WORDING.get(diag.code)
-    if wording is None:
+    entry = wording.VALIDATION.get(diag.code)
+    if entry is None:
         return Failure(VALIDATION, diag.code, diag.message, params)
-    node = resolve_pointer(ast, diag.pointer)
-    if not isinstance(node, dict):
-        node = {}
-    if diag.code == "DSL_PARENT_FIELD_OUTSIDE_POST":
-        section = (diag.pointer or "/").split("/")[1]
-        params["context"] = _SECTION_CONTEXT.get(section, section)
-    return Failure(VALIDATION, diag.code, wording(node, params, limits), params)
+    keyed, word = entry
+    where = wording.site(ast, diag.pointer, keyed=keyed)
+    detail = word(where, params, limits.max_nodes, limits.max_depth)
+    return Failure(VALIDATION, diag.code, detail, params)
 
 
 def from_compile_error(ast: object, exc: CompileError, limits: Limits) -> Failure:

@@ -125,3 +125,25 @@ def test_limits_are_parameters() -> None:
         validate_ast(copy.deepcopy(ast), max_nodes=4)
     assert info.value.code == "DSLC_NODE_LIMIT"
     assert info.value.params["maxNodes"] == 4
+
+
+def test_every_invalid_corpus_program_gets_games_wording(
+    corpus_records: list[dict[str, Any]],
+) -> None:
+    """The corpus records the reference validator's message for each invalid
+    program; ``detail`` is that message (crashes of the reference aside),
+    and the code is the reference's where it has one."""
+    checked = 0
+    problems = []
+    for record in corpus_records:
+        if record["valid"] or record.get("deviation") == "unexpected_exception":
+            continue
+        with pytest.raises(DslValidationError) as info:
+            validate_ast(copy.deepcopy(record["ast"]))
+        checked += 1
+        if info.value.detail != record["message"]:
+            problems.append(f"{record['id']}: {info.value.detail!r} != {record['message']!r}")
+        if record["code"] is not None and info.value.code != record["code"]:
+            problems.append(f"{record['id']}: code {info.value.code} != {record['code']}")
+    assert checked > 250
+    assert not problems, "\n".join(problems[:20])
