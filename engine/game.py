@@ -115,6 +115,33 @@ class DslStrategy:
     def get_strategy_id(self) -> str:
         return f"custom:{self._definition.id}"
 
+    # GAME's BaseStrategy accessors, which its services call on any strategy.
+
+    def get_strategy_name(self) -> str:
+        return str(self.strategy_name)
+
+    def get_strategy_description(self) -> str | None:
+        return self.strategy_description
+
+    def get_strategy_name_slug(self) -> str:
+        return str(self.strategy_name_slug)
+
+    def get_strategy_version(self) -> str:
+        return self.strategy_version
+
+    def get_variables(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k.startswith("variable_")}
+
+    def get_strategy(self) -> dict[str, Any]:
+        return {
+            "name": self.get_strategy_name(),
+            "description": self.get_strategy_description(),
+            "name_slug": self.get_strategy_name_slug(),
+            "version": self.get_strategy_version(),
+            "variables": self.get_variables(),
+            "hash_version": self.hash_version,
+        }
+
     def _compiled(self) -> Compiled:
         d = self._definition
         key = (str(d.id), d.version, self.hash_version)

@@ -87,6 +87,14 @@ def test_names_ids_and_hash_version_are_games() -> None:
     assert (s.strategy_name, s.strategy_version) == ("N", "3")
     empty = hashlib.sha256(b"{}").hexdigest()
     assert DslStrategy(Definition(None, status="DRAFT"), None, None).hash_version == empty
+    assert s.get_strategy() == {
+        "name": "N",
+        "description": "a test",
+        "name_slug": "N",
+        "version": "3",
+        "variables": {"variable_basic_points": 1, "variable_bonus_points": 1},
+        "hash_version": s.hash_version,
+    }
 
 
 def test_a_draft_edited_in_place_gets_a_new_hash_and_program() -> None:
