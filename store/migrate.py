@@ -15,6 +15,7 @@ in any order, as often as they are run.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from store import adoption
+from store import adoption, legacy
 from store.db import Database
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -82,17 +83,25 @@ def init(db: Database) -> InitResult:
     before = current_revision(db)
     with db.engine.connect() as conn:
         found = adoption.survey(conn)
+        texts: list[tuple[uuid.UUID, str]] = []
+        converted = before is None and found.legacy_store and found.has_table
+        if converted:
+            # Made by an older store: converted in this same transaction.
+            texts = legacy.convert(conn)
+            found = adoption.survey(conn)
         if before is None:
             if found.has_table:
                 adoption.require_game_shape(found)
             else:
                 adoption.require_table_or_none(found)
-        conn.rollback()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        legacy.restore_texts(conn, texts)
         conn.commit()
     game = found.has_game_history or found.has_game_tables
-    mode: Mode = "game" if game or (before is None and found.has_table) else "standalone"
+    # A table found before the first run is GAME's, unless an older store made it.
+    adopted = before is None and found.has_table and not converted
+    mode: Mode = "game" if game or adopted else "standalone"
     return InitResult(
         before=before, after=current_revision(db), mode=mode, game_revision=found.game_revision
     )
