@@ -27,18 +27,25 @@ from dslc.types import (
     Type,
     describe,
 )
+from dslc.vocabulary import JSON, Vocabulary
 
 _ORDERING = frozenset({"<", "<=", ">=", ">"})
 
 
-def check(program: A.Program, bag: DiagnosticBag, *, strict: bool) -> I.IRProgram:
-    return _Checker(bag, strict).program(program)
+def check(
+    program: A.Program, bag: DiagnosticBag, *, strict: bool, vocabulary: Vocabulary = JSON
+) -> I.IRProgram:
+    """The typed IR of a valid program. Type errors that are certain go to
+    ``bag``: errors when ``strict`` (text), else warnings (JSON, which the
+    reference engine accepts); messages use the input kind's words."""
+    return _Checker(bag, strict, vocabulary).program(program)
 
 
 class _Checker:
-    def __init__(self, bag: DiagnosticBag, strict: bool) -> None:
+    def __init__(self, bag: DiagnosticBag, strict: bool, words: Vocabulary) -> None:
         self.bag = bag
         self.strict = strict
+        self.words = words
 
     def report(
         self, code: str, message: str, node: A.Node, node_id: str, hint: str | None = None
@@ -123,7 +130,8 @@ class _Checker:
             if "str" not in value.type:
                 self.report(
                     codes.TYPE_SET_CASE_NAME,
-                    f"set_case_name needs a string, but the value is {describe(value.type)}",
+                    f"{self.words.statement('set_case_name')} needs a string, "
+                    f"but the value is {describe(value.type)}",
                     s,
                     s.id,
                 )
@@ -140,7 +148,8 @@ class _Checker:
         if not value.type & {"int", "float"}:
             self.report(
                 code,
-                f"{what} needs a number, but the value is {describe(value.type)}",
+                f"{self.words.statement(what)} needs a number, "
+                f"but the value is {describe(value.type)}",
                 s,
                 s.id,
                 hint="booleans are not points; use 1 or 0" if value.type == BOOL else None,

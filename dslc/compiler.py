@@ -1,10 +1,11 @@
-"""The pipeline from a surface AST to image bytes, and its stages on demand.
+"""The pipeline from a front end's program to image bytes, and its stages
+on demand.
 
-    AST --fill_ids--> AST --validate--> AST --check--> IR --optimize--> IR
-        --generate--> Image --encode--> bytes
+    input --front end (dslc.frontend: ids filled, validated once)--> Front
+        --check--> IR --optimize--> IR --generate--> Image --encode--> bytes
 
 Each stage is a function of the previous one's output (DESIGN.md); the CLI's
-``--emit`` options call them one by one.
+``--emit`` options show them one by one.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dslc import ir as I
 from dslc.checker import check
 from dslc.codegen import CodegenLimitError, generate
 from dslc.diagnostics import CompileError, Diagnostic, DiagnosticBag
-from dslc.ids import fill_ids
+from dslc.frontend import Front, ast_front, json_front
 from dslc.optimizer import optimize
-from dslc.validate import MAX_DEPTH, MAX_NODES, validate
+from dslc.validate import MAX_DEPTH, MAX_NODES
 from vm.image import Image, encode
 
 LIMIT_CODE = codes.PROGRAM_TOO_LARGE
@@ -37,6 +38,26 @@ class Compiled:
     diagnostics: list[Diagnostic]
 
 
+def compile_front(front: Front) -> Compiled:
+    """The back end: check, optimize, generate and encode a program that a
+    front end (``dslc.frontend``) has filled and validated. Raises
+    CompileError listing all diagnostics when any of them is an error."""
+    bag = DiagnosticBag(front.filename)
+    bag.extend(front.diagnostics)
+    program = front.program
+    ir = check(program, bag, strict=front.strict_types, vocabulary=front.vocabulary)
+    if bag.has_errors:
+        raise CompileError(bag.items, front.source)
+    optimized = optimize(ir)
+    try:
+        image = generate(optimized)
+        data = encode(image)
+    except (CodegenLimitError, ValueError) as exc:
+        bag.error(LIMIT_CODE, str(exc), node_id=program.id, loc=program.loc)
+        raise CompileError(bag.items, front.source) from None
+    return Compiled(program, ir, optimized, image, data, list(bag.items))
+
+
 def compile_stages(
     program: A.Program,
     *,
@@ -47,25 +68,17 @@ def compile_stages(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
 ) -> Compiled:
-    """Run every stage after the front end. Raises CompileError listing all
-    diagnostics when any of them is an error."""
-    bag = DiagnosticBag(filename)
-    bag.extend(prior or [])
-    program = fill_ids(program)
-    bag.extend(validate(program, max_depth=max_depth, max_nodes=max_nodes))
-    if bag.has_errors:
-        raise CompileError(bag.items, source)
-    ir = check(program, bag, strict=strict_types)
-    if bag.has_errors:
-        raise CompileError(bag.items, source)
-    optimized = optimize(ir)
-    try:
-        image = generate(optimized)
-        data = encode(image)
-    except (CodegenLimitError, ValueError) as exc:
-        bag.error(LIMIT_CODE, str(exc), node_id=program.id, loc=program.loc)
-        raise CompileError(bag.items, source) from None
-    return Compiled(program, ir, optimized, image, data, list(bag.items))
+    """Every stage for a surface AST built in Python (``ast_front``)."""
+    front = ast_front(
+        program,
+        strict_types=strict_types,
+        filename=filename,
+        source=source,
+        prior=prior or (),
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+    )
+    return compile_front(front)
 
 
 def compile_program(
@@ -78,18 +91,6 @@ def compile_program(
     return compile_stages(program, strict_types=strict_types, filename=filename, source=source).data
 
 
-def load_json_program(
-    ast: object, filename: str | None = None, *, max_depth: int = MAX_DEPTH
-) -> tuple[A.Program, list[Diagnostic]]:
-    """The JSON front end; raises CompileError when the input is not a program."""
-    from dslc.json_loader import load_json
-
-    program, diags = load_json(ast, filename=filename, max_depth=max_depth)
-    if program is None or any(d.is_error for d in diags):
-        raise CompileError(diags)
-    return program, diags
-
-
 def compile_json_stages(
     ast: object,
     filename: str | None = None,
@@ -97,15 +98,8 @@ def compile_json_stages(
     max_nodes: int = MAX_NODES,
     max_depth: int = MAX_DEPTH,
 ) -> Compiled:
-    program, diags = load_json_program(ast, filename, max_depth=max_depth)
-    return compile_stages(
-        program,
-        strict_types=False,
-        filename=filename,
-        prior=diags,
-        max_depth=max_depth,
-        max_nodes=max_nodes,
-    )
+    """Every stage for a GAME JSON AST (``json_front``)."""
+    return compile_front(json_front(ast, filename, max_depth=max_depth, max_nodes=max_nodes))
 
 
 def compile_json(

@@ -50,7 +50,7 @@ from dslc.ast import (
     Stmt,
     Veto,
 )
-from dslc.diagnostics import Diagnostic, DiagnosticBag
+from dslc.diagnostics import CompileError, Diagnostic, DiagnosticBag
 from dslc.ids import else_if_id, is_given, resolve_id
 from dslc.validate import (
     MAX_DEPTH,
@@ -60,7 +60,6 @@ from dslc.validate import (
     depth_error,
     is_scalar,
     quote,
-    validate,
 )
 
 T = TypeVar("T")
@@ -124,14 +123,15 @@ def load_and_validate(
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
 ) -> tuple[Program | None, list[Diagnostic]]:
-    """``load_json`` then ``validate``: the program only if both found no error."""
-    program, diags = load_json(obj, filename, max_depth=max_depth)
-    if program is None:
-        return None, diags
-    more = validate(program, filename=filename, max_depth=max_depth, max_nodes=max_nodes)
-    if any(d.is_error for d in more):
-        return None, diags + more
-    return program, diags + more
+    """The JSON front end (``dslc.frontend.json_front``) without raising: the
+    program (ids filled, valid) and the diagnostics, or None and them."""
+    from dslc.frontend import json_front
+
+    try:
+        front = json_front(obj, filename, max_depth=max_depth, max_nodes=max_nodes)
+    except CompileError as exc:
+        return None, exc.diagnostics
+    return front.program, front.diagnostics
 
 
 def _present(obj: dict[Any, Any], key: str) -> bool:

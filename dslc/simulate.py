@@ -46,10 +46,8 @@ from dslc.ast import (
     Stmt,
     Veto,
 )
-from dslc.diagnostics import CompileError
 from dslc.fields import DATA_PREFIX
-from dslc.ids import fill_ids
-from dslc.json_loader import load_and_validate
+from dslc.frontend import json_front
 from vm import errors as E
 from vm.errors import ExecutionError
 from vm.host import getter_of
@@ -365,10 +363,7 @@ def simulate_json(
 
 def load_program(ast: object) -> Program:
     """A GAME JSON AST as a validated surface AST with filled ids."""
-    program, diags = load_and_validate(ast)
-    if program is None or any(d.is_error for d in diags):
-        raise CompileError(diags)
-    return fill_ids(program)
+    return json_front(ast).program
 
 
 __all__ = ["Simulation", "TraceEntry", "load_program", "simulate", "simulate_json"]

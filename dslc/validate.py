@@ -50,6 +50,7 @@ from dslc.ast import (
 from dslc.diagnostics import Diagnostic, DiagnosticBag
 from dslc.fields import DATA_KEY_RE, DATA_PREFIX, FieldKind, known_paths, lookup
 from dslc.ids import children, effective_id, generated_id, program_id
+from dslc.vocabulary import JSON, Vocabulary
 
 MAX_DEPTH = 32
 MAX_NODES = 1000
@@ -62,7 +63,6 @@ CASE_NAME_MAX_LEN = 200
 # accepted too.
 CASE_NAME_RE = re.compile(r"^[\x20-\x7E]{1,200}$")
 PARENT_VARIABLE_PREFIX = "variable_"
-SECTION_ORDER: tuple[str, ...] = ("rules", "default", "pre_rules", "post_rules")
 
 _SCALAR_TYPES = (type(None), bool, int, float, str)
 _QUOTE_MAX = 60
@@ -132,12 +132,16 @@ def validate(
     filename: str | None = None,
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
+    vocabulary: Vocabulary = JSON,
 ) -> list[Diagnostic]:
     """Every error of section 1 that the AST can express, in the reference's
     visiting order. An empty list means the program is valid. The limits
-    default to the reference's (a host such as GAME configures its own)."""
+    default to the reference's (a host such as GAME configures its own).
+    Messages use the words of the input kind (``vocabulary``)."""
     check_limits(max_depth, max_nodes)
-    walk = _Walk(DiagnosticBag(filename), max_depth=max_depth, max_nodes=max_nodes)
+    walk = _Walk(
+        DiagnosticBag(filename), max_depth=max_depth, max_nodes=max_nodes, words=vocabulary
+    )
     walk.run(program)
     return walk.bag.items
 
@@ -159,6 +163,7 @@ class _Walk:
     count: int = 0
     max_depth: int = MAX_DEPTH
     max_nodes: int = MAX_NODES
+    words: Vocabulary = JSON
 
     def run(self, program: Program) -> None:
         prog_id = program_id(program.id)
@@ -213,15 +218,17 @@ class _Walk:
             if not key.startswith(PARENT_VARIABLE_PREFIX):
                 self.bag.error(
                     codes.PARENT_VARIABLE_KEY,
-                    f"parent_variables key {quote(key)} must start with {PARENT_VARIABLE_PREFIX!r}",
+                    f"{self.words.parent_variable} {quote(key)} must start with "
+                    f"{PARENT_VARIABLE_PREFIX!r}",
                     node_id=prog_id,
-                    loc=_sub_loc(program.loc, "parent_variables", key),
+                    loc=self.words.variable_locs.get(key)
+                    or _sub_loc(program.loc, "parent_variables", key),
                 )
 
     def _check(self, node: Node, node_id: str, section: str) -> None:
         check = _CHECKS.get(type(node))
         if check is not None:
-            check(self.bag, node, node_id, section)
+            check(self.bag, node, node_id, section, self.words)
 
 
 def _is_condition_slot(parent: Node, kid: Node) -> bool:
@@ -242,7 +249,9 @@ def _sub_loc(loc: Loc, *keys: str) -> Loc:
 # -- per-node checks ---------------------------------------------------------
 
 
-def _check_field(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_field(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     assert isinstance(node, Field)
     info = lookup(node.path)
     if info is None:
@@ -254,11 +263,9 @@ def _check_field(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> 
             hint=_path_hint(node.path),
         )
     elif info.kind is FieldKind.PARENT and section != "post_rules":
+        message, hint = words.parent_field_outside_post(node.path, section)
         bag.error(
-            codes.PARENT_FIELD_OUTSIDE_POST,
-            f"field {quote(node.path)} is only available inside post_rules, not in {section}",
-            node_id=node_id,
-            loc=node.loc,
+            codes.PARENT_FIELD_OUTSIDE_POST, message, node_id=node_id, loc=node.loc, hint=hint
         )
 
 
@@ -271,7 +278,9 @@ def _path_hint(path: str) -> str:
     return "use one of " + ", ".join(known_paths()) + ", or data.<key>"
 
 
-def _check_literal(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_literal(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     assert isinstance(node, Literal)
     if not is_scalar(node.value):
         bag.error(
@@ -291,7 +300,9 @@ def _check_literal(bag: DiagnosticBag, node: Node, node_id: str, section: str) -
         )
 
 
-def _check_compare(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_compare(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     assert isinstance(node, Compare)
     if node.op not in COMPARE_OPS:
         bag.error(
@@ -303,7 +314,9 @@ def _check_compare(bag: DiagnosticBag, node: Node, node_id: str, section: str) -
         )
 
 
-def _check_arith(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_arith(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     assert isinstance(node, Arith)
     if node.op not in ARITH_OPS:
         bag.error(
@@ -337,7 +350,9 @@ def _function_hint(name: str, *, text: bool) -> str:
     return f"the functions are {functions}; {operators}"
 
 
-def _check_func_call(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_func_call(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     assert isinstance(node, FuncCall)
     arity = FUNC_ARITY.get(node.name)
     if arity is None:
@@ -346,7 +361,7 @@ def _check_func_call(bag: DiagnosticBag, node: Node, node_id: str, section: str)
             f"function {quote(node.name)} is not allowed",
             node_id=node_id,
             loc=node.loc,
-            hint=_function_hint(node.name, text=node.loc.has_span),
+            hint=_function_hint(node.name, text=words.is_text),
         )
     elif len(node.args) != arity:
         bag.error(
@@ -357,21 +372,18 @@ def _check_func_call(bag: DiagnosticBag, node: Node, node_id: str, section: str)
         )
 
 
-def _check_statement(bag: DiagnosticBag, node: Node, node_id: str, section: str) -> None:
+def _check_statement(
+    bag: DiagnosticBag, node: Node, node_id: str, section: str, words: Vocabulary
+) -> None:
     stmt_type = str(cast(Stmt, node).type)
-    allowed = STATEMENT_SECTIONS[stmt_type]
-    if section not in allowed:
-        where = ", ".join(s for s in SECTION_ORDER if s in allowed)
-        bag.error(
-            codes.STATEMENT_NOT_ALLOWED,
-            f"{stmt_type} is not allowed in {section}; it is allowed in: {where}",
-            node_id=node_id,
-            loc=node.loc,
-        )
+    word = words.statement(stmt_type)
+    if section not in STATEMENT_SECTIONS[stmt_type]:
+        message, hint = words.statement_not_allowed(stmt_type, section)
+        bag.error(codes.STATEMENT_NOT_ALLOWED, message, node_id=node_id, loc=node.loc, hint=hint)
     if isinstance(node, AssignPoints | Veto) and not is_valid_case_name(node.case_name):
         bag.error(
             codes.CASE_NAME_INVALID,
-            f"{stmt_type} case_name {quote(node.case_name)} must be 1 to "
+            f"{word} {words.case_name} {quote(node.case_name)} must be 1 to "
             f"{CASE_NAME_MAX_LEN} printable ASCII characters",
             node_id=node_id,
             loc=node.loc,
@@ -379,14 +391,14 @@ def _check_statement(bag: DiagnosticBag, node: Node, node_id: str, section: str)
     if isinstance(node, SetCallbackData) and node.key == "":
         bag.error(
             codes.CALLBACK_KEY_INVALID,
-            "set_callback_data key must be a non-empty string",
+            f"{word} key must be a non-empty string",
             node_id=node_id,
             loc=node.loc,
         )
     if isinstance(node, SetData) and not is_valid_data_key(node.key):
         bag.error(
             codes.DATA_KEY_INVALID,
-            f"set_data key {quote(node.key)} must match [A-Za-z0-9_]+ "
+            f"{word} key {quote(node.key)} must match [A-Za-z0-9_]+ "
             "(it is read back as data.<key>)",
             node_id=node_id,
             loc=node.loc,

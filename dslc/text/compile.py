@@ -1,34 +1,59 @@
-"""``compile_text``: text to image bytes, with text-worded diagnostics."""
+"""The text front end's entry (``text_front``) and ``compile_text``."""
 
 from __future__ import annotations
 
-from dslc.ast import Program
-from dslc.compiler import Compiled, compile_stages
+from dataclasses import replace
+
+from dslc.ast import Loc, Program
+from dslc.compiler import Compiled, compile_front
 from dslc.diagnostics import CompileError, Diagnostic
-from dslc.ids import fill_ids
+from dslc.frontend import Front, ast_front
+from dslc.text.build import Built
 from dslc.text.parse import parse_built
-from dslc.text.reword import reword
-from dslc.validate import validate
+from dslc.text.words import TEXT
+from dslc.validate import MAX_DEPTH, MAX_NODES
+from dslc.vocabulary import Vocabulary
+
+
+def text_front(
+    source: str,
+    filename: str = "<input>",
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
+) -> Front:
+    """Parse, fill ids and validate a text program once, with messages in
+    the text's words. Raises CompileError with the source attached."""
+    built, diags = parse_built(source, filename)
+    if built is None:
+        raise CompileError(diags, source)
+    return ast_front(
+        built.program,
+        strict_types=True,
+        filename=filename,
+        source=source,
+        vocabulary=_words(built),
+        prior=diags,
+        max_depth=max_depth,
+        max_nodes=max_nodes,
+    )
+
+
+def _words(built: Built) -> Vocabulary:
+    """The text vocabulary, knowing the line of each parent variable (the
+    validator would otherwise point at the whole program)."""
+    spans = {k[1]: (s, e) for k, s, e in built.outline.anchors if k[0] == "variable"}
+    keys = list(built.program.parent_variables or {})
+    locs = {
+        key: Loc(start=spans[j][0], end=spans[j][1]) for j, key in enumerate(keys) if j in spans
+    }
+    return replace(TEXT, variable_locs=locs) if locs else TEXT
 
 
 def compile_text_stages(source: str, filename: str = "<input>") -> Compiled:
     """Every stage for a text program (for tools that show them); raises
     CompileError with the source attached."""
-    built, diags = parse_built(source, filename)
-    if built is None:
-        raise CompileError(diags, source)
-    program = fill_ids(built.program)
-    # Validated here first so that the messages speak the text's words
-    # (compile_stages validates again; a valid program costs little).
-    problems = reword(validate(program, filename=filename), program, built.outline)
-    if any(d.is_error for d in problems):
-        raise CompileError(diags + problems, source)
-    try:
-        return compile_stages(
-            program, strict_types=True, filename=filename, source=source, prior=diags
-        )
-    except CompileError as exc:
-        raise CompileError(reword(exc.diagnostics, program, built.outline), source) from None
+    return compile_front(text_front(source, filename))
 
 
 def compile_text(source: str, filename: str = "<input>") -> bytes:
@@ -45,9 +70,8 @@ def validate_text(
     """Syntax and the language's rules, without type checking or code
     generation: the program (ids filled) and the diagnostics, or None when
     any of them is an error."""
-    built, diags = parse_built(source, filename)
-    if built is None:
-        return None, diags
-    program = fill_ids(built.program)
-    diags = diags + reword(validate(program, filename=filename), program, built.outline)
-    return (None if any(d.is_error for d in diags) else program), diags
+    try:
+        front = text_front(source, filename)
+    except CompileError as exc:
+        return None, exc.diagnostics
+    return front.program, front.diagnostics

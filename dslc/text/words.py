@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from dslc.text.grammar import WORD_RE, keywords
+from dslc.vocabulary import Vocabulary
 
 # The words that start each statement, by the JSON statement type.
 STATEMENT_WORDS: dict[str, str] = {
@@ -29,6 +30,15 @@ SECTION_WORDS: dict[str, str] = {
     "pre_rules": "rules under 'before parent'",
     "post_rules": "rules under 'after parent'",
 }
+
+# The text language's words for the shared validator's and checker's messages.
+TEXT = Vocabulary(
+    kind="text",
+    statements={kind: f"'{word}'" for kind, word in STATEMENT_WORDS.items()},
+    sections=SECTION_WORDS,
+    case_name="case name",
+    parent_variable="parent variable",
+)
 
 SECTION_HEADERS: dict[str, str] = {
     "pre_rules": "before parent",

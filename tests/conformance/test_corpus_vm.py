@@ -90,8 +90,8 @@ def test_corpus_compiles_and_runs_as_the_reference(corpus_records: list[dict[str
 def test_runtime_errors_name_the_failing_node(corpus_records: list[dict[str, Any]]) -> None:
     """A runtime error carries the id of a node of the program (the compare,
     arith or func_call; the statement for *_NOT_NUMBER/_NOT_STRING)."""
-    from dslc.compiler import load_json_program
-    from dslc.ids import all_ids, fill_ids
+    from dslc.frontend import json_front
+    from dslc.ids import all_ids
 
     checked = 0
     for record in corpus_records:
@@ -101,7 +101,7 @@ def test_runtime_errors_name_the_failing_node(corpus_records: list[dict[str, Any
         if not failing:
             continue
         program = vm.load(dslc.compile_json(record["ast"]))
-        ids = set(all_ids(fill_ids(load_json_program(record["ast"])[0])))
+        ids = set(all_ids(json_front(record["ast"]).program))
         for case in failing:
             got = run_case(program, case)
             assert got.get("node_id") in ids, (record["id"], got)
