@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dslc.blockly.reader import read_workspace, relocate
-from dslc.compiler import Compiled, compile_stages, load_json_program
+from dslc.compiler import Compiled, compile_front
 from dslc.diagnostics import CompileError
+from dslc.frontend import json_front
 
 
 def compile_blockly_stages(xml: str, filename: str | None = None) -> Compiled:
@@ -15,10 +16,9 @@ def compile_blockly_stages(xml: str, filename: str | None = None) -> Compiled:
     name the block (id) and its element path instead of a JSON pointer."""
     workspace = read_workspace(xml, filename)
     try:
-        program, diags = load_json_program(workspace.ast, filename)
-        compiled = compile_stages(
-            program, strict_types=False, filename=filename, prior=workspace.warnings + diags
-        )
+        front = json_front(workspace.ast, filename)
+        front = replace(front, diagnostics=workspace.warnings + front.diagnostics)
+        compiled = compile_front(front)
     except CompileError as exc:
         raise CompileError(relocate(exc.diagnostics, workspace.places), xml) from None
     return replace(compiled, diagnostics=relocate(compiled.diagnostics, workspace.places))
