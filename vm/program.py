@@ -12,6 +12,8 @@ from vm.image import Scalar, decode
 from vm.opcodes import PARENT_ATTRS, PHASES, Op
 from vm.verify import VerifiedImage, verify
 
+_BOUND = frozenset({"code", "node_ids", "runs", "empty_slots", "phases"})
+
 
 @dataclass(frozen=True, slots=True)
 class PhaseCode:
@@ -21,7 +23,11 @@ class PhaseCode:
 
 
 class Program:
-    """A verified, bound program. Create it with ``vm.load(image_bytes)``."""
+    """A verified program. Create it with ``vm.load(image_bytes)``.
+
+    The stack VM's bound code (``code``, ``node_ids``, ``runs``,
+    ``empty_slots``, ``phases``) is built on first use: an engine whose
+    events all run translated (vm.translate) never binds."""
 
     __slots__ = (
         "code",
@@ -31,6 +37,7 @@ class Program:
         "has_post",
         "has_pre",
         "image",
+        "max_steps",
         "node_ids",
         "parent_variables",
         "phases",
@@ -53,25 +60,42 @@ class Program:
         self.parent_variables: dict[str, Scalar] | None = (
             dict(image.parent_variables) if image.parent_variables is not None else None
         )
+        # The longest path of each phase, in image instructions (a budget at
+        # least this large cannot be exceeded).
+        self.max_steps: dict[str, int] = {
+            phase: verified.sections[phase].max_steps for phase in PHASES
+        }
+        # Per phase, the translated function (vm.translate) once first run,
+        # or None when the translator declined: the VM runs those.
+        self.translated: dict[str, Any] = {}
+        self.translated_async: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a slot not set yet: the VM's bound code.
+        if name in _BOUND:
+            self._bind()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"'vm.Program' object has no attribute {name!r}")
+
+    def _bind(self) -> None:
+        verified = self.verified
+        image = verified.image
         instrs = verified.instructions
         by_offset = dict(image.node_table)
         original_nodes = [by_offset.get(ins.offset) for ins in instrs]
         code, nodes, new_index, runs, n_memos = bind(instrs, image, original_nodes)
+        index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+        phases: dict[str, PhaseCode] = {}
+        for phase in PHASES:
+            facts = verified.sections[phase]
+            entry = new_index[index_of[facts.start]]
+            phases[phase] = PhaseCode(entry, runs[entry], facts.max_steps)
         self.code: list[Bound] = code
         self.node_ids: list[str | None] = nodes
         self.runs: list[int] = runs
         # field slots, then memo slots (vm.bind)
         self.empty_slots: list[object] = [MISSING] * (len(image.fields) + n_memos)
-        index_of = {ins.offset: i for i, ins in enumerate(instrs)}
-        # Per phase, the translated function (vm.translate) once first run,
-        # or None when the translator declined: the VM runs those.
-        self.translated: dict[str, Any] = {}
-        self.translated_async: dict[str, Any] = {}
-        self.phases: dict[str, PhaseCode] = {}
-        for phase in PHASES:
-            facts = verified.sections[phase]
-            entry = new_index[index_of[facts.start]]
-            self.phases[phase] = PhaseCode(entry, runs[entry], facts.max_steps)
+        self.phases: dict[str, PhaseCode] = phases  # last: it marks the binding done
 
     def fields_read(self, phase: str) -> frozenset[str]:
         """Every field path the phase may read (host fields, ``data.*`` and
@@ -90,11 +114,12 @@ class Program:
         return frozenset(out)
 
     def __repr__(self) -> str:
-        return f"<vm.Program {self.program_id!r}: {len(self.code)} bound instructions>"
+        return f"<vm.Program {self.program_id!r}: {len(self.verified.instructions)} instructions>"
 
 
 def load(image: bytes) -> Program:
-    """Decode, verify and bind an image. Raises VerifyError, never crashes."""
+    """Decode and verify an image (binding for the VM waits for its first
+    use). Raises VerifyError, never crashes."""
     try:
         return Program(verify(decode(image)))
     except VerifyError:

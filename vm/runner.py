@@ -10,7 +10,7 @@ from vm.errors import ExecutionError
 from vm.host import AsyncFieldSource, FieldCache, FieldSource
 from vm.machine import RunResult, Suspend, execute
 from vm.opcodes import PHASES
-from vm.program import PhaseCode, Program
+from vm.program import Program
 from vm.translate import Declined, Fallback, HostFetchError, Translated, guarded_getter, translate
 
 _EMPTY: Mapping[str, object] = {}
@@ -20,17 +20,17 @@ NO_LIMIT = -1  # the loop counts steps only when a budget could be exceeded
 # -- the arguments' shapes: a wrong one is a TypeError naming the argument ----
 
 
-def _phase(program: Program, phase: str) -> PhaseCode:
+def _phase(program: Program, phase: str) -> None:
+    """Check the program and phase arguments (without binding the program:
+    a translated run never needs the VM's bound code)."""
     if not isinstance(program, Program):
         raise TypeError(
             f"program must be a vm.Program (from vm.load), not {type(program).__name__}"
         )
     if type(phase) is not str:
         raise TypeError(f"phase must be a string, not {type(phase).__name__}")
-    code = program.phases.get(phase)
-    if code is None:
+    if phase not in program.max_steps:
         raise ValueError(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
-    return code
 
 
 def check_data(data: object) -> Mapping[str, object]:
@@ -86,7 +86,7 @@ def check_fields(fields: object) -> None:
 
 def _start(
     phase: str,
-    code: PhaseCode,
+    program: Program,
     data: Mapping[str, object],
     parent: Mapping[str, object],
     budget: int | None,
@@ -103,12 +103,12 @@ def _start(
         st.case_name = parent.get("case_name")  # type: ignore[assignment]
         st.callback_data = dict(parent.get("callback_data") or {})  # type: ignore[call-overload]
         st.matched = True
-    if budget is None:
+    # No budget, or one the longest path cannot exceed: nothing to count.
+    if budget is None or budget >= program.max_steps[phase]:
         return st, NO_LIMIT
-    if code.first_run > budget:
+    if program.phases[phase].first_run > budget:
         raise ExecutionError(E.LIMIT_EXCEEDED, None, "step budget exceeded")
-    # A budget the longest path cannot exceed costs nothing to enforce.
-    return st, budget if budget < code.max_steps else NO_LIMIT
+    return st, budget
 
 
 def _parent_points(points: object) -> float:
@@ -216,10 +216,10 @@ def run_phase(
     *,
     translated: bool = True,
 ) -> RunResult:
-    code = _phase(program, phase)
+    _phase(program, phase)
     data = check_data(data)
     parent = check_parent(parent)
-    st, limit = _start(phase, code, data, parent, budget)
+    st, limit = _start(phase, program, data, parent, budget)
     if translated and limit == NO_LIMIT:
         tr = translation(program, phase)
         if tr is not None:
@@ -235,7 +235,8 @@ def run_phase(
             except Fallback as fb:
                 if isinstance(fb.cause, HostFetchError):
                     cache.get_source = _replaying(cache.get_source, fb.cause)
-                st, limit = _start(phase, code, data, parent, budget)
+                st, limit = _start(phase, program, data, parent, budget)
+    code = program.phases[phase]
     execute(
         program,
         code.entry,
@@ -264,10 +265,10 @@ async def run_phase_async(
     *,
     translated: bool = True,
 ) -> RunResult:
-    code = _phase(program, phase)
+    _phase(program, phase)
     data = check_data(data)
     parent = check_parent(parent)
-    st, limit = _start(phase, code, data, parent, budget)
+    st, limit = _start(phase, program, data, parent, budget)
     if translated and limit == NO_LIMIT:
         tr = translation(program, phase, is_async=True)
         if tr is not None:
@@ -283,8 +284,9 @@ async def run_phase_async(
             except Fallback as fb:
                 if isinstance(fb.cause, HostFetchError):
                     source = _ReplayingSource(source, fb.cause)
-                st, limit = _start(phase, code, data, parent, budget)
+                st, limit = _start(phase, program, data, parent, budget)
     stack: list[object] = []
+    code = program.phases[phase]
     pc, steps = code.entry, code.first_run
     pending = _Pending()
     # Each suspension fills one empty field slot (the verifier rejects a
@@ -391,7 +393,7 @@ def _run(
     *,
     translated: bool,
 ) -> RunResult:
-    code = _phase(program, phase)  # the error naming the argument
+    _phase(program, phase)  # the error naming the argument
     data = check_data(data)
     parent = check_parent(parent)
     get: Callable[[str], object]
@@ -404,7 +406,7 @@ def _run(
         get = fields.get
         if inspect.iscoroutinefunction(get):
             raise TypeError("fields has an async get(path): use vm.run_async")
-    st, limit = _start(phase, code, data, parent, budget)
+    st, limit = _start(phase, program, data, parent, budget)
     tr = translation(program, phase) if translated and limit == NO_LIMIT else None
     if tr is not None:
         fast_get = get if fields is None or type(fields) is dict else guarded_getter(get)
@@ -413,6 +415,7 @@ def _run(
         except Fallback as fb:
             return _rerun(program, phase, tr, fb, get, data, parent, budget)
     slots = program.empty_slots.copy()
+    code = program.phases[phase]
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
     if not st.matched:
         st.points = 0
@@ -434,8 +437,8 @@ def _rerun(
     slots = _prefill(program, tr, fb)
     if isinstance(fb.cause, HostFetchError):
         get = _replaying(get, fb.cause)
+    st, limit = _start(phase, program, data, parent, budget)
     code = program.phases[phase]
-    st, limit = _start(phase, code, data, parent, budget)
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
     if not st.matched:
         st.points = 0
