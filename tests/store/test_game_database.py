@@ -86,7 +86,8 @@ def _store_revision(db: Database) -> Any:
 
 def _differences(db: Database, metadata: MetaData, **opts: Any) -> list[Any]:
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, **opts})
+        settings = {"compare_type": True, "compare_server_default": True, **opts}
+        context = MigrationContext.configure(conn, opts=settings)
         return list(compare_metadata(context, metadata))
 
 
