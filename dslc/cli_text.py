@@ -1,4 +1,5 @@
-"""``dslc fmt`` and ``dslc convert``: the text language's commands.
+"""``dslc fmt`` and ``dslc convert``: the text language's commands, and
+conversions between text, the JSON AST and Blockly XML.
 
 Registered on the ``dslc`` group by ``dslc.cli`` (see ``COMMANDS``).
 Exit status: 0 on success, 1 when a file does not parse, is not formatted
@@ -14,9 +15,16 @@ from pathlib import Path
 
 import click
 
+from dslc.ast import Program
 from dslc.diagnostics import CompileError, Diagnostic, render
-from dslc.json_loader import load_json
-from dslc.sources import DSL_EXTEND, parse_strategy, write_atomically
+from dslc.json_loader import load_and_validate, load_json
+from dslc.sources import (
+    DSL_EXTEND,
+    StrategySource,
+    compile_source,
+    parse_strategy,
+    write_atomically,
+)
 from dslc.text.compile import validate_text
 from dslc.text.convert import json_to_text
 from dslc.text.format import format_text
@@ -102,25 +110,28 @@ def fmt_command(files: tuple[str, ...], check: bool) -> None:
 @click.option(
     "--to",
     "target",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "blockly"]),
     default=None,
-    help="Output format; by default the other one (JSON in, text out and back).",
+    help="Output format; by default JSON for text and Blockly XML input, text for JSON.",
 )
 @click.option(
     "--extends",
     "parent",
     default=None,
     metavar="BUILTIN",
-    help="Parent built-in to write as 'extends' when converting JSON to text "
+    help="Parent built-in to write as 'extends' when converting to text "
     "(a GAME record's parentStrategyId is used by default).",
 )
 def convert_command(file: str, target: str | None, parent: str | None) -> None:
-    """Convert a strategy between the GAME JSON AST and text.
+    """Convert a strategy between text, the GAME JSON AST and Blockly XML.
 
     dslc convert FILE.json prints the text form; dslc convert FILE.strat
     --to json prints the JSON AST (the parent of an 'extends' strategy is not
-    part of the JSON: the store keeps it beside it). FILE '-' reads standard
-    input.
+    part of the JSON: the store keeps it beside it). --to blockly prints the
+    workspace GAME's dashboard would store (a program its blocks cannot carry
+    is refused: DSLC_BLOCKLY_UNSUPPORTED); dslc convert FILE.xml prints the
+    JSON AST GAME's dashboard generates from a workspace. FILE '-' reads
+    standard input.
     """
     source = _read(file)
     name = "<stdin>" if file == STDIN else file
@@ -129,11 +140,24 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
     except CompileError as exc:
         _echo_diagnostics(exc.diagnostics, exc.source)
         sys.exit(1)
-    target = target or ("json" if src.kind == "text" else "text")
+    target = target or ("text" if src.kind in ("json", "record") else "json")
+    if target == "blockly":
+        _convert_to_blockly(src, name)
+        return
+    if src.kind == "blockly" and target == "json":
+        # GAME's own JSON for the workspace (ids, key order), once it compiles
+        try:
+            compiled = compile_source(src)
+        except CompileError as exc:
+            _echo_diagnostics(exc.diagnostics, exc.source)
+            sys.exit(1)
+        _echo_diagnostics(compiled.diagnostics, None)  # warnings
+        click.echo(json.dumps(src.program_json(), indent=2, ensure_ascii=False))
+        return
     if src.text is None:
-        ast = src.ast
         record_parent = src.header.parent if src.header.type == DSL_EXTEND else None
         try:
+            ast = src.program_json()  # a dashboard draft's only from its XML
             if target == "text":
                 text = json_to_text(ast, extends=parent or record_parent, filename=name)
                 click.echo(text, nl=False)
@@ -160,6 +184,38 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
         sys.exit(1)
     _echo_diagnostics(diags, source)  # warnings
     click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
+
+
+def _convert_to_blockly(src: StrategySource, name: str) -> None:
+    """Print the workspace of any strategy, or its refusals (exit 1)."""
+    from dslc.blockly import program_to_blockly
+
+    source = src.text
+    program: Program | None
+    if src.text is not None:
+        program, diags = validate_text(src.text, name)
+    elif src.kind == "blockly":
+        try:
+            compiled = compile_source(src)
+        except CompileError as exc:
+            _echo_diagnostics(exc.diagnostics, exc.source)
+            sys.exit(1)
+        program, diags = compiled.ast, []
+    else:
+        try:
+            program, diags = load_and_validate(src.program_json(), name)
+        except CompileError as exc:
+            program, diags = None, exc.diagnostics
+    if program is None:
+        _echo_diagnostics(diags, source)
+        sys.exit(1)
+    try:
+        written = program_to_blockly(program, name)
+    except CompileError as exc:
+        _echo_diagnostics(exc.diagnostics, source)
+        sys.exit(1)
+    _echo_diagnostics(written.warnings, source)
+    click.echo(written.xml)
 
 
 COMMANDS = [fmt_command, convert_command]

@@ -12,8 +12,12 @@ What a file holds is decided by its suffix (``READERS``):
 - ``.json``: a bare GAME JSON AST (``{"type": "program", ...}``, kind
   ``json``), a GAME template or export record whose ``astJson`` (or
   ``sourceText``) holds the program (kind ``record``), or a list of records.
+- ``.xml``: a Blockly workspace as GAME's dashboard saves it (kind
+  ``blockly``, ``dslc.blockly``); a record with only ``blocklyXml`` (a
+  dashboard draft) compiles from its XML too.
 - A file with another suffix is JSON when it starts with ``{`` or ``[``,
-  else text. ``.sbc`` is a compiled image, read with ``read_source``.
+  a workspace when it starts with ``<``, else text. ``.sbc`` is a compiled
+  image, read with ``read_source``.
 
 A reader is a function ``(filename, text) -> list[StrategySource]``; another
 input kind plugs in with one line in ``READERS``.
@@ -43,7 +47,8 @@ DSL_EXTEND = "DSL_EXTEND"
 TEXT_SUFFIXES = (".strat",)
 IMAGE_SUFFIXES = (".sbc",)
 JSON_SUFFIXES = (".json",)
-SOURCE_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES
+BLOCKLY_SUFFIXES = (".xml",)
+SOURCE_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + BLOCKLY_SUFFIXES
 
 JSON_SYNTAX = codes.JSON_SYNTAX
 FILE_UNREADABLE = codes.FILE_UNREADABLE
@@ -52,7 +57,7 @@ FILE_UNREADABLE = codes.FILE_UNREADABLE
 # with only these keys (and fields or data) is events, not strategies.
 _EVENT_KEYS = frozenset({"strategy", "fields", "data", "label"})
 # A JSON object with one of these is a GAME record, not a bare program.
-_RECORD_KEYS = frozenset({"astJson", "sourceText", "name", "parentStrategyId"})
+_RECORD_KEYS = frozenset({"astJson", "sourceText", "blocklyXml", "name", "parentStrategyId"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +96,21 @@ class StrategySource:
         """The declared name, else the file's stem."""
         return self.header.name or Path(self.filename).stem
 
+    @property
+    def blockly_xml(self) -> str | None:
+        """The Blockly workspace, for a ``.xml`` file or a record that has one."""
+        xml = self.record.get("blocklyXml")
+        return xml if isinstance(xml, str) else None
+
     def program_json(self) -> dict[str, Any]:
-        """The JSON AST (text is converted; raises CompileError on syntax errors)."""
+        """The JSON AST (text or a record's only Blockly XML is converted;
+        raises CompileError when it does not read)."""
         if self.ast is not None:
             return self.ast
+        if self.text is None and self.blockly_xml is not None:
+            from dslc.blockly import blockly_to_json
+
+            return blockly_to_json(self.blockly_xml, self.filename)
         assert self.text is not None
         from dslc.text.convert import text_to_json
 
@@ -192,8 +208,12 @@ def reader_for(filename: str, text: str) -> Reader:
     if reader is not None:
         return reader
     # No known suffix (standard input, a renamed file): JSON starts with a
-    # bracket; anything else is text, which says so if it does not parse.
-    return read_json if text.lstrip()[:1] in ("{", "[") else read_text
+    # bracket, XML with "<"; anything else is text, which says so if it does
+    # not parse.
+    first = text.lstrip()[:1]
+    if first == "<":
+        return read_blockly
+    return read_json if first in ("{", "[") else read_text
 
 
 def _one(sources: list[StrategySource]) -> StrategySource:
@@ -237,9 +257,26 @@ def read_json(filename: str, text: str) -> list[StrategySource]:
     return [_from_json(filename, document, filename, "")]
 
 
+def read_blockly(filename: str, text: str) -> list[StrategySource]:
+    """A Blockly workspace. It holds no name or parent: a workspace with
+    pre or post rules or parent variables is a DSL_EXTEND whose parent the
+    caller names (``--extends``, ``parentStrategyId``)."""
+    from dslc.blockly import read_workspace  # the XML parser loads for XML only
+
+    ast = read_workspace(text, filename).ast
+    extends = any(key in ast for key in ("pre_rules", "post_rules", "parent_variables"))
+    header = Header(type=DSL_EXTEND if extends else DSL_FULL)
+    return [
+        StrategySource(
+            filename, "blockly", header, ast=ast, record={"blocklyXml": text}, where=filename
+        )
+    ]
+
+
 READERS: dict[str, Reader] = {
     ".strat": read_text,
     ".json": read_json,
+    ".xml": read_blockly,
 }
 
 
@@ -322,12 +359,17 @@ def compile_source(src: StrategySource) -> Compiled:
         from dslc.text.compile import compile_text_stages  # lark loads for text only
 
         return compile_text_stages(src.text, src.filename)
+    if src.blockly_xml is not None and (src.kind == "blockly" or src.ast is None):
+        # Compiled from the XML, so that diagnostics name blocks.
+        from dslc.blockly import compile_blockly_stages
+
+        return compile_blockly_stages(src.blockly_xml, src.filename)
     if src.ast is None:
         raise CompileError(
             [
                 Diagnostic(
                     codes.MISSING_KEY,
-                    "the record has no program (astJson or sourceText)",
+                    "the record has no program (astJson, sourceText or blocklyXml)",
                     pointer="",
                     filename=src.filename,
                 )

@@ -115,6 +115,11 @@ def program_from_file(path: Path) -> dict[str, Any]:
         payload["sourceText"] = src.text
     else:
         payload["astJson"] = src.ast
+    if src.kind == "blockly":
+        # A workspace: its program, the XML itself, and DSL_EXTEND when it
+        # has extension sections (the parent is for --parent to say).
+        payload["blocklyXml"] = src.blockly_xml
+        payload["type"] = src.header.type
     if "type" in src.record:
         payload["type"] = src.header.type
     if "parentStrategyId" in src.record:

@@ -54,7 +54,8 @@ def init_command(db_url: str | None) -> None:
     "program_file",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The program: a GAME JSON AST (.json) or text-language source (.strat).",
+    help="The program: a GAME JSON AST (.json), text-language source (.strat) "
+    "or Blockly workspace (.xml, also stored as blocklyXml).",
 )
 @click.option(
     "--type",
@@ -111,7 +112,8 @@ def create_command(
     "--file",
     "program_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="New program: a GAME JSON AST (.json) or text-language source (.strat).",
+    help="New program: a GAME JSON AST (.json), text-language source (.strat) "
+    "or Blockly workspace (.xml).",
 )
 @click.option("--type", "type_", type=click.Choice(["DSL_FULL", "DSL_EXTEND"]), help="New type.")
 @click.option("--parent", help="New parent built-in id.")

@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 from rich.table import Table
 
+from store import toolchain
 from store.cli_common import (
     console,
     db_options,
@@ -112,6 +113,7 @@ def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> Non
         lines.append(f"  experiment   {row.experimentTag}")
     if row.description:
         lines.append(f"  description  {row.description}")
+    lines.append(f"  blocks       {_blocks(row)}")
     click.echo("\n".join(lines))
     if row.sourceText is not None:
         click.echo("\n" + row.sourceText.rstrip("\n"))
@@ -120,6 +122,18 @@ def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> Non
         click.echo("\n(no program yet: astJson is empty; this draft cannot be published or run)")
     else:
         click.echo("\n" + json.dumps(row.astJson, ensure_ascii=False, indent=2))
+
+
+def _blocks(row: StrategyRead) -> str:
+    """Whether the dashboard can open the strategy as blocks, and if not why."""
+    if row.blocklyXml is not None:
+        return f"a Blockly workspace ({len(row.blocklyXml)} characters)"
+    if row.astJson is None:
+        return "none (no program yet)"
+    xml, why = toolchain.blockly_of(row.astJson)
+    if xml is None:
+        return f"none: GAME's blocks cannot show this program: {why}"
+    return "none stored (the program can be written as blocks: dslc convert FILE --to blockly)"
 
 
 def _when(value: datetime | None) -> str:

@@ -19,7 +19,17 @@ Anything else is read as JSON:
 - a bare program ``{"type": "program", ...}``: a DSL_FULL strategy named
   after the program's ``id``, else after the file.
 
-Directories are scanned for ``*.json`` and ``*.strat`` files. Skipped, and
+A ``.xml`` file is a Blockly workspace as GAME's dashboard saves it: the
+strategy named after the file, its ``astJson`` read from the blocks and the
+XML stored as ``blocklyXml`` (DSL_EXTEND when it has pre or post rules or
+parent variables; such a workspace does not name its parent, so import it
+with ``dslc store create --parent``).
+
+A strategy stored without ``blocklyXml`` gets one written from its program
+when GAME's blocks can carry it (``StrategyService``); a record without one
+is then the same as the stored row when the rest agrees.
+
+Directories are scanned for ``*.json``, ``*.strat`` and ``*.xml`` files. Skipped, and
 reported in ``ImportReport.skipped``:
 
 - a JSON record named like a ``.strat`` file of the same directory: it is
@@ -51,7 +61,8 @@ from store.service import StrategyService
 Action = Literal["created", "updated", "unchanged"]
 
 TEXT_SUFFIX = ".strat"
-_SCANNED_SUFFIXES = (".json", TEXT_SUFFIX)
+BLOCKLY_SUFFIX = ".xml"
+_SCANNED_SUFFIXES = (".json", TEXT_SUFFIX, BLOCKLY_SUFFIX)
 
 _PROGRAM_FIELDS = ("type", "parentStrategyId", "astJson", "sourceText")
 _TEXT_FIELDS = ("description", "blocklyXml", "experimentTag")
@@ -168,6 +179,10 @@ def _record(src: toolchain.StrategySource) -> GameRecord:
             type=src.header.type,
             parentStrategyId=src.header.parent,
             sourceText=src.text,
+        )
+    if src.kind == "blockly":
+        return GameRecord(
+            name=src.name, type=src.header.type, astJson=src.ast, blocklyXml=src.blockly_xml
         )
     if src.kind != "record":
         # A bare program: a DSL_FULL strategy named after its id, else the file.
@@ -309,6 +324,11 @@ def _same(row: StrategyRead, fields: dict[str, Any], compared: tuple[str, ...]) 
     if "parentStrategyId" in wanted:
         # Stored as GAME's registry id: ``constantEffort`` is the same parent.
         wanted["parentStrategyId"] = definitions.canonical_parent(wanted["parentStrategyId"])
+    if "blocklyXml" in wanted and wanted["blocklyXml"] is None:
+        # A record without a workspace: the stored one was written from the
+        # program, which is compared.
+        current.pop("blocklyXml")
+        wanted.pop("blocklyXml")
     if wanted["sourceText"] is None:
         # A record without text matches a row written as text when the
         # programs agree: the text is extra, not a difference.

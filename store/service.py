@@ -68,7 +68,7 @@ class StrategyService:
                 parentStrategyId=prepared.parentStrategyId,
                 astJson=prepared.astJson,
                 sourceText=prepared.sourceText,
-                blocklyXml=body.blocklyXml,
+                blocklyXml=_blocks(body.blocklyXml, prepared),
                 version=1,
                 status=DRAFT,
                 createdBy=body.createdBy,
@@ -109,6 +109,11 @@ class StrategyService:
                 session.flush()
                 return StrategyRead.model_validate(target)
             prepared = definitions.prepare(row.name, *merged)
+            touched = {"astJson", "sourceText", "blocklyXml"} & changes.keys()
+            if touched and changes.get("blocklyXml") is None:
+                # A new program without its workspace (the old one is stale),
+                # or a workspace cleared: written from the program.
+                plain["blocklyXml"] = _blocks(None, prepared)
             if row.status == DRAFT:
                 _apply(row, prepared, plain)
                 cache.invalidate(session, row.id)
@@ -290,6 +295,15 @@ def _get(session: Session, realm: str, sid: uuid.UUID, *, lock: bool = False) ->
         # Same answer whether the id does not exist or belongs to another realm.
         raise NotFound(f"no strategy {sid} in realm {realm!r}")
     return row
+
+
+def _blocks(given: str | None, prepared: definitions.Prepared) -> str | None:
+    """The workspace to store: the one given, else the program written as
+    blocks so that the dashboard can open it (None when GAME's blocks
+    cannot carry it; ``dslc store show`` says why)."""
+    if given is not None:
+        return given
+    return toolchain.blockly_of(prepared.astJson)[0]
 
 
 def _label(row: StrategyDefinition) -> str:

@@ -52,6 +52,7 @@ __all__ = [
     "Program",
     "Score",
     "StrategySource",
+    "blockly_of",
     "builtin_registry",
     "check_image_seal",
     "compile_program",
@@ -160,6 +161,20 @@ def text_to_json(source_text: str, filename: str) -> dict[str, Any]:
         raise InvalidDefinition(
             f"{filename} does not parse", diagnostics_of(exc, source_text)
         ) from exc
+
+
+def blockly_of(ast: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The Blockly workspace GAME's dashboard would store for a program, or
+    None and why its blocks cannot carry it (the first refusal, as ``dslc``
+    prints it)."""
+    from dslc.blockly import json_to_blockly
+
+    try:
+        return json_to_blockly(ast), None
+    except CompileError as exc:
+        lines = [render(d, exc.source).partition("\n")[0] for d in exc.errors]
+        more = f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""
+        return None, (lines[0] if lines else "not a program") + more
 
 
 def text_header(source_text: str) -> dict[str, str | None]:

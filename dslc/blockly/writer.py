@@ -208,7 +208,7 @@ class _Writer:
                 place(self.rule(rule, section), _rule_rows(rule))
             if section == "rules" and program.default is not None:
                 place(self.default(program.default), 2)
-        if self.func_calls:
+        if self.func_calls and not self.bag.has_errors:
             first = self.func_calls[0]
             self.bag.add(
                 Diagnostic(

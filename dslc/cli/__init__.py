@@ -27,7 +27,8 @@ def cli() -> None:
     """Compile, check, format, inspect and run game-scoring strategies.
 
     Strategies are GAME JSON ASTs (.json, or GAME template/export records
-    with an astJson) or text programs (.strat); compiled images are .sbc.
+    with an astJson), text programs (.strat) or GAME's Blockly workspaces
+    (.xml); compiled images are .sbc.
     """
 
 

@@ -54,7 +54,8 @@ def _compile_or_exit(path: str) -> tuple[Compiled, str | None]:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings.")
 def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> None:
-    """Compile FILE (.json GAME AST or record, or .strat text) to a verified image."""
+    """Compile FILE (.json GAME AST or record, .strat text or .xml Blockly
+    workspace) to a verified image."""
     compiled, text = _compile_or_exit(file)
     if not quiet:
         echo_diagnostics(compiled.diagnostics, text)
@@ -119,7 +120,7 @@ def _check_one(path: Path) -> tuple[list[Diagnostic], str | None]:
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) -> None:
-    """Compile every strategy under PATHS (.json and .strat files) and report
+    """Compile every strategy under PATHS (.json, .strat and .xml files) and report
     all diagnostics. Exits 1 when any file has an error."""
     files = list(_collect(paths))
     results: list[tuple[Path, list[Diagnostic], str | None]] = []

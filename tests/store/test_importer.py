@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from dslc.blockly import json_to_blockly
 from store import importer
 from store.loader import StrategyLoader
 from store.service import StrategyService
@@ -44,7 +45,8 @@ def _expected(path: Path) -> dict[str, Any]:
             "type": "DSL_FULL",
             "parentStrategyId": None,
             "astJson": document,
-            "blocklyXml": None,
+            # written from the program, so that the dashboard can open it
+            "blocklyXml": json_to_blockly(document),
         }
     return {
         key: document.get(key)
