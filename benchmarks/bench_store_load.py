@@ -99,6 +99,28 @@ def run(db: Database, realm: str, repeat: int, number: int) -> None:
     print(f"  {'ratio compile / cache':<42}{compiled / cached:>10.1f} x")
     print(f"  {'in-process memo hit (db read only)':<42}{memoised:>10.1f} us")
     print(f"  {'vm.load alone (decode + verify + bind)':<42}{verify:>10.1f} us")
+    _watched(db, row.strategy_ref, repeat, number * 50)
+
+
+def _watched(db: Database, ref: str, repeat: int, number: int) -> None:
+    """A watching loader with its cache warm: ``load()`` + ``score()`` per
+    event, next to ``vm.score`` alone on the same program and event."""
+    with StrategyLoader(db, watch=True, ttl=3600) as watching:
+        if watching.listener is not None:
+            watching.listener.wait_connected(30)
+        program = watching.load(ref).program
+        assert program is not None
+        fields = dict.fromkeys(program.fields, 3)
+        data: dict[str, object] = {}
+        expected = vm.score(program, fields=fields, data=data)
+        assert watching.load(ref).score(fields=fields, data=data) == expected
+        served = _median_us(
+            lambda: watching.load(ref).score(fields=fields, data=data), repeat, number
+        )
+        alone = _median_us(lambda: vm.score(program, fields=fields, data=data), repeat, number)
+    print(f"  {'watching loader, warm: load() + score()':<42}{served:>10.2f} us")
+    print(f"  {'vm.score alone':<42}{alone:>10.2f} us")
+    print(f"  {'ratio load+score / vm.score (target 1.3)':<42}{served / alone:>10.2f} x")
 
 
 if __name__ == "__main__":

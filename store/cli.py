@@ -31,6 +31,7 @@ _COMMAND_MODULES = {
     "import": "cli_engine",
     "score": "cli_engine",
     "build-cache": "cli_engine",
+    "watch": "cli_watch",
 }
 
 
@@ -45,6 +46,10 @@ def module_commands(module: str) -> list[click.Command]:
         from store import cli_read
 
         return cli_read.COMMANDS
+    if module == "cli_watch":
+        from store import cli_watch
+
+        return cli_watch.COMMANDS
     from store import cli_engine
 
     return cli_engine.COMMANDS

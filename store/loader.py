@@ -18,12 +18,13 @@ is dropped and rebuilt rather than failing the event.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache as cache_query
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,7 +39,7 @@ from sqlalchemy import (
     select,
 )
 
-from store import cache, definitions, toolchain
+from store import cache, definitions, notify, toolchain
 from store.db import Database
 from store.errors import ImageRejected, InvalidDefinition, NotFound
 from store.models import (
@@ -48,8 +49,12 @@ from store.models import (
     StrategyStatus,
     StrategyType,
 )
+from store.notify import Change
 from store.service import parse_id
 from store.toolchain import BuiltinStrategy, Program, Score
+
+if TYPE_CHECKING:
+    from store.watch import Listener
 
 CUSTOM_PREFIX = "custom:"
 _AUTHORED = (StrategyType.DSL_FULL, StrategyType.DSL_EXTEND)
@@ -110,19 +115,89 @@ class StrategyLoader:
     ``memo_size`` programs are also kept in process, keyed by the full cache
     key, so a hot strategy skips even decoding; 0 turns that off (each load
     then reads the image from the database and verifies it).
+
+    Without ``watch``, every ``load`` asks the database which version a
+    family serves (one query), so a publish is seen at once. With
+    ``watch=True`` a loaded ``custom:<id>`` is served from memory, with no
+    query at all, until the store says its family changed:
+
+    - PostgreSQL: a background connection LISTENs on ``store.notify.CHANNEL``
+      and drops the family each notification names. While that connection is
+      down the loader keeps serving what it holds (and does not keep what it
+      loads meanwhile); it reconnects with backoff and then drops everything,
+      since notifications may have been missed: each entry is revalidated by
+      its next load (one query; its program stays in the memo if unchanged).
+    - SQLite: at most once per ``ttl`` seconds a load reads the generation
+      counter that every change bumps, and drops everything when it moved.
+
+    Call ``close()`` (or use the loader as a context manager) to stop
+    listening. A process that forks must create its loader after the fork.
     """
 
-    def __init__(self, db: Database, *, memo_size: int = 256) -> None:
+    def __init__(
+        self, db: Database, *, memo_size: int = 256, watch: bool = False, ttl: float = 1.0
+    ) -> None:
         self.db = db
         self.memo_size = memo_size
+        self.watch = watch
+        self.ttl = ttl
         self._memo: OrderedDict[cache.CacheKey, Program] = OrderedDict()
         self._lock = threading.Lock()
+        # Watching: what load() served, by (ref, realm), and the families they
+        # belong to. Read without the lock on the hot path (a dict lookup is
+        # atomic); written under it.
+        self._served: dict[tuple[str, str | None], LoadedStrategy] = {}
+        # Bumped by every drop; a load keeps its result only if no drop
+        # happened while it was reading (else it might keep a stale version).
+        self._drops = 0
+        self._generation: int | None = None
+        self._checked_at = 0.0
+        self.listener: Listener | None = None
+        if watch and db.backend == "postgresql":
+            # Imported here: psycopg's import costs start-up time that a
+            # loader that does not watch (or a CLI command) need not pay.
+            from store.watch import Listener
+
+            self.listener = Listener(db.url, self._on_change, on_connect=self.drop_all).start()
 
     def load(self, ref: str, *, realm_id: str | None = None) -> LoadedStrategy:
         """The program behind a game's or task's strategy id (PUBLISHED only)."""
+        served = self._served.get((ref, realm_id))
+        if served is not None and (
+            self.listener is not None or time.monotonic() - self._checked_at < self.ttl
+        ):
+            return served
         if ref.startswith(CUSTOM_PREFIX):
-            return self._load(ref, parse_id(ref), realm_id, published_only=True)
+            if not self.watch:
+                return self._load(ref, parse_id(ref), realm_id, published_only=True)
+            return self._load_watched(ref, realm_id)
         return self._builtin(ref)
+
+    def close(self) -> None:
+        """Stop listening (a watching Postgres loader); loads still work."""
+        if self.listener is not None:
+            self.listener.stop()
+
+    def __enter__(self) -> StrategyLoader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def drop_all(self) -> None:
+        """Forget every served entry (each is reloaded on its next use)."""
+        with self._lock:
+            self._drops += 1
+            self._served.clear()
+
+    def drop_family(self, realm_id: str, name: str) -> None:
+        """Forget the entries serving the family ``(realm_id, name)``."""
+        with self._lock:
+            self._drops += 1
+            for key, loaded in list(self._served.items()):
+                info = loaded.definition
+                if info is not None and (info.realmId, info.name) == (realm_id, name):
+                    del self._served[key]
 
     def simulate(self, realm_id: str, strategy_id: uuid.UUID | str) -> LoadedStrategy:
         """Exactly that version, whatever its status (drafts can be tried out)."""
@@ -160,8 +235,46 @@ class StrategyLoader:
     def clear_memo(self) -> None:
         with self._lock:
             self._memo.clear()
+        self.drop_all()
 
     # -- internals ----------------------------------------------------------
+
+    def _on_change(self, change: Change) -> None:
+        family = change.family
+        if family is None:
+            self.drop_all()
+        else:
+            self.drop_family(*family)
+
+    def _load_watched(self, ref: str, realm_id: str | None) -> LoadedStrategy:
+        if self.listener is None:
+            self._revalidate()
+            served = self._served.get((ref, realm_id))
+            if served is not None:  # the generation did not move: still current
+                return served
+        with self._lock:
+            drops = self._drops
+        loaded = self._load(ref, parse_id(ref), realm_id, published_only=True)
+        keep = self.memo_size > 0 and (self.listener is None or self.listener.connected)
+        with self._lock:
+            if keep and self._drops == drops:
+                while len(self._served) >= self.memo_size:
+                    del self._served[next(iter(self._served))]
+                self._served[(ref, realm_id)] = replace(loaded, compiled=False)
+        return loaded
+
+    def _revalidate(self) -> None:
+        """SQLite: drop everything if the generation counter moved. Read
+        before the load's own query, so a change committed after this read
+        is caught by the next one."""
+        with self.db.read_connection() as conn:
+            current = notify.generation(conn)
+        with self._lock:
+            if current != self._generation:
+                self._drops += 1
+                self._served.clear()
+                self._generation = current
+            self._checked_at = time.monotonic()
 
     def _builtin(self, ref: str) -> LoadedStrategy:
         registry = toolchain.builtin_registry()

@@ -15,6 +15,9 @@ Every call is scoped by ``realmId``: another realm's row is "not found".
 Every call is one transaction; on any error nothing is written. Create,
 update, publish and rollback compile the program and refuse one that does
 not compile; the image goes to the bytecode cache in the same transaction.
+Update, publish, rollback and archive also announce the change to engine
+processes in that transaction (``store.notify``: NOTIFY on Postgres, a
+generation counter on SQLite), so watching loaders drop what they hold.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from store import cache, definitions, schemas, toolchain
+from store import cache, definitions, notify, schemas, toolchain
 from store.db import Database
 from store.errors import Conflict, ImmutableVersion, InvalidPayload, NotFound
 from store.models import DB_NOW, StrategyDefinition, StrategyStatus, StrategyType
@@ -121,7 +124,9 @@ class StrategyService:
             else:
                 target = _next_draft(session, row, prepared, plain)
                 session.add(target)
-            return self._store_image(session, target, prepared)
+            stored = self._store_image(session, target, prepared)
+            _announce(session, "update", target)
+            return stored
 
     def publish(self, realm_id: str, strategy_id: StrategyId) -> StrategyRead:
         realm = schemas.realm(realm_id)
@@ -135,7 +140,7 @@ class StrategyService:
                     f"{_label(row)} is archived and cannot be published; "
                     f"roll back to it instead (rollback {row.name!r} {row.version})"
                 )
-            return self._make_published(session, row)
+            return self._make_published(session, row, "publish")
 
     def rollback(self, realm_id: str, name: str, version: int) -> StrategyRead:
         """Publish ``version`` of the family again; the published one is archived."""
@@ -150,7 +155,7 @@ class StrategyService:
                 raise NotFound(f"strategy {name!r} has no version {version} in realm {realm!r}")
             if row.status == PUBLISHED:
                 return StrategyRead.model_validate(row)
-            return self._make_published(session, row)
+            return self._make_published(session, row, "rollback")
 
     def archive(self, realm_id: str, strategy_id: StrategyId) -> StrategyRead:
         realm = schemas.realm(realm_id)
@@ -160,6 +165,7 @@ class StrategyService:
             if row.status != ARCHIVED:
                 row.status = ARCHIVED
                 session.flush()
+                _announce(session, "archive", row)
             return StrategyRead.model_validate(row)
 
     # -- reads --------------------------------------------------------------
@@ -213,7 +219,7 @@ class StrategyService:
 
     # -- helpers ------------------------------------------------------------
 
-    def _make_published(self, session: Session, row: StrategyDefinition) -> StrategyRead:
+    def _make_published(self, session: Session, row: StrategyDefinition, op: str) -> StrategyRead:
         # The compiler may have changed since the draft was saved: check again.
         prepared = definitions.prepare(
             row.name, row.type, row.parentStrategyId, row.astJson, row.sourceText
@@ -234,7 +240,9 @@ class StrategyService:
         )
         row.status = PUBLISHED
         row.publishedAt = DB_NOW  # type: ignore[assignment]
-        return self._store_image(session, row, prepared)
+        stored = self._store_image(session, row, prepared)
+        _announce(session, op, row)
+        return stored
 
     @staticmethod
     def _store_image(
@@ -264,6 +272,15 @@ def parse_id(value: StrategyId) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         raise InvalidPayload(f"invalid strategy id {value!r}: a UUID is needed") from None
+
+
+def _announce(session: Session, op: str, row: StrategyDefinition) -> None:
+    """Tell engine processes, on commit, that this family's program may have
+    changed (``store.notify``)."""
+    change = notify.Change(
+        op=op, realm=row.realmId, name=row.name, id=str(row.id), version=row.version
+    )
+    notify.announce(session, change)
 
 
 def _as_dict(payload: Any) -> Any:
