@@ -7,7 +7,9 @@ The strategy is GAME's ``default`` template (``../shared/templates``, else
 ``examples/default.json``). "Through the cache" is what the engine does on
 each load without its in-process memo: one read of the definition and of its
 cache row, the source hash, and ``vm.load`` (decode, verify, bind). "Compile"
-is ``dslc.compile_json`` plus the same ``vm.load``. Times are medians of
+is ``dslc.compile_json`` plus the same ``vm.load``. Last, a watching loader
+with its cache warm (``StrategyLoader(db, watch=True)``): ``load()`` plus
+``score()`` per event, next to ``vm.score`` alone on the same program. Times are medians of
 ``--repeat`` runs of ``--number`` loads each; the ratio is what to read.
 The database defaults to a temporary SQLite file; with ``--db`` the rows
 live in a throwaway realm that is deleted afterwards.
