@@ -7,6 +7,8 @@
     service.publish(realm, row.id)
     loaded = store.StrategyLoader(db).load(row.strategy_ref)    # "custom:<uuid>"
     result = loaded.score(fields=analytics, data=event_data)
+    engine_loader = store.StrategyLoader(db, watch=True)          # served from memory until
+                                                                  # a publish is announced
 
 The CLI (``dslc store ...``) is ``store.cli.store_group``; it is not imported
 here, so an engine that only loads programs does not load click or rich.
