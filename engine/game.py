@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import random
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -60,6 +61,7 @@ __all__ = [
 # drafts are edited in place, so theirs is recomputed.
 _HASHES: OrderedDict[tuple[str, object], str] = OrderedDict()
 _HASHES_MAX: Final = 512
+_HASHES_LOCK: Final = threading.Lock()
 
 
 def _hash_of(definition: Any) -> str:
@@ -67,13 +69,16 @@ def _hash_of(definition: Any) -> str:
     if getattr(definition, "status", None) != "PUBLISHED":
         return ast_hash(ast)
     key = (str(definition.id), definition.version)
-    cached = _HASHES.get(key)
-    if cached is not None:
-        _HASHES.move_to_end(key)
-        return cached
-    value = _HASHES[key] = ast_hash(ast)
-    if len(_HASHES) > _HASHES_MAX:
-        _HASHES.popitem(last=False)
+    with _HASHES_LOCK:
+        cached = _HASHES.get(key)
+        if cached is not None:
+            _HASHES.move_to_end(key)
+            return cached
+    value = ast_hash(ast)
+    with _HASHES_LOCK:
+        _HASHES[key] = value
+        if len(_HASHES) > _HASHES_MAX:
+            _HASHES.popitem(last=False)
     return value
 
 

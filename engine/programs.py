@@ -74,23 +74,33 @@ class ProgramCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[str, object, str], Compiled] = OrderedDict()
+        # A program that does not compile is remembered as its failure: a
+        # broken stored strategy must not cost a compilation per event.
+        self._entries: OrderedDict[tuple[str, object, str], Compiled | CompileFailed] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
         self.compiles = 0  # how many compilations ran (for tests and metrics)
 
     def get(self, key: tuple[str, object, str], ast: object) -> Compiled:
+        """The compiled program for ``key``; raises ``CompileFailed``."""
         with self._lock:
             hit = self._entries.get(key)
             if hit is not None:
                 self._entries.move_to_end(key)
-                return hit
-        compiled = compile_ast(ast)
-        with self._lock:
-            self.compiles += 1
-            self._entries[key] = compiled
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-        return compiled
+        if hit is None:
+            try:
+                hit = compile_ast(ast)
+            except CompileFailed as exc:
+                hit = exc
+            with self._lock:
+                self.compiles += 1
+                self._entries[key] = hit
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        if isinstance(hit, CompileFailed):
+            raise CompileFailed(hit.failure)
+        return hit
 
     def clear(self) -> None:
         with self._lock:

@@ -298,10 +298,15 @@ def test_a_sampled_call_carries_the_reference_trace() -> None:
         DslStrategy(Definition(FULL), None, None, trace_sample_rate=2)
 
 
-def test_an_invalid_stored_program_is_a_validation_error() -> None:
-    with pytest.raises(DslValidationError) as info:
-        run(strategy({"type": "program"}).calculate_points(*IDS, {}))
-    assert info.value.code is not None and info.value.code.startswith("DSL")
+def test_an_invalid_stored_program_is_a_validation_error_compiled_once() -> None:
+    d = Definition({"type": "program"}, id="broken")
+    compiles = PROGRAMS.compiles
+    for _ in range(3):
+        with pytest.raises(DslValidationError) as info:
+            run(DslStrategy(d, None, None).calculate_points(*IDS, {}))
+        assert info.value.code == "DSLC_MISSING_KEY"
+        assert info.value.detail == "Node 'program' missing required key 'rules'."
+    assert PROGRAMS.compiles == compiles + 1
 
 
 def test_compile_limits_are_keywords_of_compile_json() -> None:
