@@ -15,15 +15,17 @@ ExecutionError with a code (docs/bytecode.md, "The host's side").
 
 from __future__ import annotations
 
+from vm.codecache import CodeCache, load
 from vm.errors import ExecutionError, VerifyError
 from vm.image import FORMAT_VERSION
 from vm.machine import RunResult
 from vm.pipeline import Score, score, score_async
-from vm.program import Program, load
+from vm.program import Program
 from vm.runner import run, run_async
 
 __all__ = [
     "FORMAT_VERSION",
+    "CodeCache",
     "ExecutionError",
     "Program",
     "RunResult",

@@ -30,6 +30,7 @@ class Program:
     events all run translated (vm.translate) never binds."""
 
     __slots__ = (
+        "_source",
         "code",
         "empty_slots",
         "field_index",
@@ -47,6 +48,8 @@ class Program:
         "translated_async",
         "verified",
     )
+
+    _source: bytes  # the image bytes of a program restored from a code cache
 
     def __init__(self, verified: VerifiedImage) -> None:
         image = verified.image
@@ -70,10 +73,42 @@ class Program:
         self.translated: dict[str, Any] = {}
         self.translated_async: dict[str, Any] = {}
 
+    @classmethod
+    def restored(
+        cls,
+        image: bytes,
+        meta: tuple[Any, ...],
+        translations: dict[tuple[str, bool], Any],
+    ) -> Program:
+        """A program from a code cache entry (vm.codecache): its facts and
+        translated functions as signed, its image decoded and verified only
+        if the stack VM is ever needed."""
+        program_id, fields, has_pre, has_post, parent_variables, max_steps = meta
+        self = cls.__new__(cls)
+        self._source = image
+        self.program_id = program_id
+        self.fields = tuple(fields)
+        self.field_index = {path: i for i, path in enumerate(self.fields)}
+        self.has_pre = has_pre
+        self.has_post = has_post
+        self.parent_variables = None if parent_variables is None else dict(parent_variables)
+        self.max_steps = dict(max_steps)
+        self.translated = {}
+        self.translated_async = {}
+        for (phase, is_async), translated in translations.items():
+            (self.translated_async if is_async else self.translated)[phase] = translated
+        return self
+
     def __getattr__(self, name: str) -> Any:
-        # Only reached for a slot not set yet: the VM's bound code.
+        # Only reached for a slot not set yet: the VM's bound code, or the
+        # verified image of a program restored from a code cache.
         if name in _BOUND:
             self._bind()
+            return object.__getattribute__(self, name)
+        if name in ("verified", "image"):
+            verified = verify_image(object.__getattribute__(self, "_source"))
+            self.verified = verified
+            self.image = verified.image
             return object.__getattribute__(self, name)
         raise AttributeError(f"'vm.Program' object has no attribute {name!r}")
 
@@ -117,14 +152,19 @@ class Program:
         return f"<vm.Program {self.program_id!r}: {len(self.verified.instructions)} instructions>"
 
 
-def load(image: bytes) -> Program:
-    """Decode and verify an image (binding for the VM waits for its first
-    use). Raises VerifyError, never crashes."""
+def verify_image(image: bytes) -> VerifiedImage:
+    """Decode and verify an image. Raises VerifyError, never crashes."""
     try:
-        return Program(verify(decode(image)))
+        return verify(decode(image))
     except VerifyError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
         # Defence in depth: the decoder and verifier are meant to catch
         # everything; an escape here is a bug, but still a clean refusal.
         raise VerifyError(f"malformed image ({type(exc).__name__})") from exc
+
+
+def load(image: bytes) -> Program:
+    """Decode and verify an image (binding for the VM waits for its first
+    use), without a code cache. Raises VerifyError, never crashes."""
+    return Program(verify_image(image))

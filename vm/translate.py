@@ -38,11 +38,12 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import CodeType
 from typing import Any
 
 from vm.host import MISSING
 from vm.machine import RunResult
-from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, ROWS, Op
+from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, PHASES, ROWS, Op
 from vm.values import INT64_MAX, INT64_MIN, arith, check_number, clamp, compare, to_int
 from vm.verify import VerifiedImage
 
@@ -782,23 +783,81 @@ def _function(section: _Section, name: str) -> tuple[ast.stmt, tuple[int, ...]]:
     return fn, used
 
 
+def _namespace() -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__builtins__": {"Exception": Exception, "dict": dict}}
+    namespace.update(_HELPERS)
+    return namespace
+
+
+def _compile(functions: list[ast.stmt], label: str) -> CodeType:
+    module = ast.Module(body=functions, type_ignores=[])
+    ast.fix_missing_locations(module)
+    try:
+        return compile(module, f"<strategy {label}>", "exec")
+    except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError) as exc:
+        raise Declined(f"{type(exc).__name__} while compiling") from None
+
+
+def _build(verified: VerifiedImage, phase: str, is_async: bool) -> tuple[ast.stmt, tuple[int, ...]]:
+    try:
+        section = _Section(verified, phase, is_async)
+        return _function(section, _name(phase, is_async))
+    except RecursionError:
+        raise Declined("RecursionError while translating") from None
+
+
+def _name(phase: str, is_async: bool) -> str:
+    return f"phase_{phase}_async" if is_async else f"phase_{phase}"
+
+
 def translate(verified: VerifiedImage, phase: str, *, is_async: bool = False) -> Translated:
     """Translate one phase of a verified image. Raises Declined when the VM
     should run it instead."""
+    fn, used = _build(verified, phase, is_async)
+    namespace = _namespace()
+    exec(_compile([fn], phase), namespace)
+    return Translated(namespace[_name(phase, is_async)], used, is_async)
+
+
+# What a code cache keeps of one image: one module code object holding every
+# phase's sync and async function, and for each the field slots its
+# fallback reports (None: declined, the VM runs that phase).
+Unit = tuple[CodeType, tuple[tuple[str, bool, tuple[int, ...] | None], ...]]
+
+
+def translate_all(verified: VerifiedImage) -> Unit:
+    """Every phase, sync and async, in one module (for the code cache)."""
+    functions: list[ast.stmt] = []
+    plan: list[tuple[str, bool, tuple[int, ...] | None]] = []
+    for phase in PHASES:
+        for is_async in (False, True):
+            try:
+                fn, used = _build(verified, phase, is_async)
+            except Declined:
+                plan.append((phase, is_async, None))
+                continue
+            functions.append(fn)
+            plan.append((phase, is_async, used))
     try:
-        section = _Section(verified, phase, is_async)
-        fn, used = _function(section, f"phase_{phase}")
-        module = ast.Module(body=[fn], type_ignores=[])
-        ast.fix_missing_locations(module)
-        code = compile(module, f"<strategy {phase}>", "exec")
+        code = _compile(functions, "module")
     except Declined:
-        raise
-    except (RecursionError, MemoryError, SyntaxError, ValueError, OverflowError) as exc:
-        raise Declined(f"{type(exc).__name__} while translating") from None
-    namespace: dict[str, Any] = {"__builtins__": {"Exception": Exception, "dict": dict}}
-    namespace.update(_HELPERS)
+        # One phase too deep for Python's compiler: keep the others.
+        code = _compile([], "module")
+        plan = [(phase, is_async, None) for phase, is_async, _ in plan]
+    return code, tuple(plan)
+
+
+def instantiate(unit: Unit) -> dict[tuple[str, bool], Translated | None]:
+    """The functions of a translated unit, by (phase, is_async)."""
+    code, plan = unit
+    namespace = _namespace()
     exec(code, namespace)
-    return Translated(namespace[f"phase_{phase}"], used, is_async)
+    out: dict[tuple[str, bool], Translated | None] = {}
+    for phase, is_async, used in plan:
+        out[phase, is_async] = (
+            None if used is None else Translated(namespace[_name(phase, is_async)], used, is_async)
+        )
+    return out
 
 
 __all__ = [
@@ -808,5 +867,7 @@ __all__ = [
     "HostFetchError",
     "Translated",
     "guarded_getter",
+    "instantiate",
     "translate",
+    "translate_all",
 ]
