@@ -20,7 +20,9 @@ def compile_blockly_stages(xml: str, filename: str | None = None) -> Compiled:
         front = replace(front, diagnostics=workspace.warnings + front.diagnostics)
         compiled = compile_front(front)
     except CompileError as exc:
-        raise CompileError(relocate(exc.diagnostics, workspace.places), xml) from None
+        # The front end raises with its own diagnostics: keep the reader's too.
+        ours = [w for w in workspace.warnings if w not in exc.diagnostics]
+        raise CompileError(relocate(ours + exc.diagnostics, workspace.places), xml) from None
     return replace(compiled, diagnostics=relocate(compiled.diagnostics, workspace.places))
 
 
