@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 from click.core import ParameterSource
 
+from dslc import codes
+from dslc.cli import output
 from dslc.cli.common import fail, fail_compile, json_object_argument
 from dslc.diagnostics import CompileError
 from dslc.sources import (
@@ -75,6 +76,9 @@ def run_command(
 ) -> None:
     """Run FILE (source or .sbc image) on one event and print the result as JSON.
 
+    The output is always valid JSON: a result holding a non-finite number
+    (NaN or an infinity from the input) is the error DSLC_RESULT_NOT_JSON.
+
     A strategy that extends a built-in (an 'extends' line, or a GAME record
     of type DSL_EXTEND) is scored through the pipeline as the engine does:
     pre phase, parent, post phase. --phase runs one phase alone instead.
@@ -133,7 +137,13 @@ def run_command(
             from dslc.simulate import simulate
 
             out["trace"] = simulate(compiled.ast, phase, fields, data, parent).trace
-    click.echo(json.dumps(out, indent=2, ensure_ascii=False, default=repr))
+    try:
+        click.echo(output.dumps(out))
+    except output.NotJsonError as exc:
+        fail(
+            f"{file}: error[{codes.RESULT_NOT_JSON}] at {exc.pointer}: the result holds "
+            f"{exc.value!r}, which JSON cannot represent (a non-finite number from the input)"
+        )
 
 
 def _at(exc: ExecutionError) -> str:
