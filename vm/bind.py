@@ -88,6 +88,8 @@ IMAGE_COMPARE = tuple(BOUND_COMPARE.index(c) for c in BoundCmp)
 
 
 _ARITH_FUSABLE = frozenset({int(Op.ADD), int(Op.SUB), int(Op.MUL)})
+# Every fused sequence starts by loading a field, a constant or data.
+_FUSION_STARTS = frozenset({int(Op.FIELD), int(Op.CONST), int(Op.DATA)})
 _CJ = frozenset({int(Op.CMP_JUMP_IF_FALSE), int(Op.CMP_JUMP_IF_TRUE)})
 
 
@@ -102,24 +104,36 @@ def run_lengths(instrs: tuple[Instr, ...]) -> list[int]:
 
 
 def bind(
-    instrs: tuple[Instr, ...], image: Image, node_ids: list[str | None]
+    instrs: tuple[Instr, ...],
+    image: Image,
+    node_ids: list[str | None],
+    index_of: dict[int, int] | None = None,
 ) -> tuple[list[Bound], list[str | None], list[int], list[int], int]:
     """Returns the bound code, the node id of each bound instruction, the
     map from original to bound instruction index (-1 inside a fused
     sequence), the run length at each bound instruction, and the number of
-    memo slots (which follow the field slots)."""
-    index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+    memo slots (which follow the field slots). ``index_of`` (offset to
+    instruction index) is the verifier's, when the caller has it."""
+    if index_of is None:
+        index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+    else:
+        index_of = index_of.copy()
     index_of[len(image.code)] = len(instrs)
     runs = run_lengths(instrs)
     targets = {index_of[ins.args[-1]] for ins in instrs if ROWS[ins.op].flags & F_BRANCH}
     consts = image.constants
 
-    # Pass 1: choose fusions over original indices.
+    # Pass 1: choose fusions over original indices. Opcodes as plain ints,
+    # padded so a look-ahead needs no bounds check: loading stays linear
+    # with a small constant even for a hostile image of one-byte opcodes.
+    ops = [int(ins.op) for ins in instrs] + [-1] * 5
     plan: list[tuple[int, int, tuple[object, ...]]] = []  # (first, count, recipe)
     i = 0
     n = len(instrs)
     while i < n:
-        fused = _match(instrs, i, targets, consts, node_ids)
+        fused = (
+            _match(ops, instrs, i, targets, consts, node_ids) if ops[i] in _FUSION_STARTS else None
+        )
         if fused is None:
             plan.append((i, 1, ()))
             i += 1
@@ -139,6 +153,18 @@ def bind(
     memos: dict[tuple[object, ...], int] = {}
     n_fields = len(image.fields)
     for first, count, recipe in plan:
+        if count == 1 and not recipe:
+            ins = instrs[first]
+            op = ops[first]
+            # No operand: nothing to resolve (the cheap case that a hostile
+            # image of one-byte opcodes is made of).
+            code.append(
+                (op, None, None, None, None, None, None)
+                if not ins.args
+                else _emit_plain(ins, image, index_of, new_index)
+            )
+            bound_nodes.append(node_ids[first])
+            continue
         last = first + count - 1
         ins = instrs[last]
         if recipe:
@@ -155,6 +181,7 @@ def bind(
 
 
 def _match(
+    ops: list[int],
     instrs: tuple[Instr, ...],
     i: int,
     targets: set[int],
@@ -162,7 +189,7 @@ def _match(
     node_ids: list[str | None],
 ) -> tuple[int, tuple[object, ...]] | None:
     def op_at(k: int) -> int:
-        return int(instrs[k].op) if k < len(instrs) else -1
+        return ops[k]  # -1 past the end
 
     def free(k: int) -> bool:  # no jump lands on instruction k
         return k not in targets
@@ -231,20 +258,29 @@ def _emit_fused(
     return (int(kind), recipe[1], recipe[2], cmp, if_true, if_false, extra)  # type: ignore[call-overload]
 
 
+_CONST_OPERAND = frozenset(
+    int(o) for o in (Op.CONST, Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO)
+)
+_INDEX_OPERAND = frozenset({int(Op.FIELD), int(Op.CMP)})
+_PARENT, _JUMP = int(Op.PARENT), int(Op.JUMP)
+_JUMP_IF = frozenset({int(Op.JUMP_IF_FALSE), int(Op.JUMP_IF_TRUE)})
+_JUMP_IF_TRUE = int(Op.JUMP_IF_TRUE)
+
+
 def _emit_plain(ins: Instr, image: Image, index_of: dict[int, int], new_index: list[int]) -> Bound:
-    op = ins.op
-    if op in (Op.CONST, Op.DATA, Op.ASSIGN_POINTS, Op.SET_CALLBACK, Op.SET_DATA, Op.VETO):
-        return (int(op), image.constants[ins.args[0]], None, None, None, None, None)
-    if op is Op.FIELD or op is Op.CMP:
-        return (int(op), ins.args[0], None, None, None, None, None)
-    if op is Op.PARENT:
-        return (int(op), PARENT_ATTRS[ins.args[0]], None, None, None, None, None)
-    if op is Op.JUMP:
-        return (int(op), new_index[index_of[ins.args[0]]], None, None, None, None, None)
-    if op is Op.JUMP_IF_FALSE or op is Op.JUMP_IF_TRUE:
-        if_true, if_false = _destinations(ins, index_of, new_index)
-        return (int(Op.JUMP_IF_TRUE), if_true, if_false, None, None, None, None)
-    if op is Op.CMP_JUMP_IF_FALSE or op is Op.CMP_JUMP_IF_TRUE:
-        if_true, if_false = _destinations(ins, index_of, new_index)
-        return (CJ_SS, None, None, BOUND_COMPARE[ins.args[0]], if_true, if_false, None)
-    return (int(op), None, None, None, None, None, None)
+    op = int(ins.op)
+    if not ins.args:
+        return (op, None, None, None, None, None, None)
+    if op in _CONST_OPERAND:
+        return (op, image.constants[ins.args[0]], None, None, None, None, None)
+    if op in _INDEX_OPERAND:
+        return (op, ins.args[0], None, None, None, None, None)
+    if op == _PARENT:
+        return (op, PARENT_ATTRS[ins.args[0]], None, None, None, None, None)
+    if op == _JUMP:
+        return (op, new_index[index_of[ins.args[0]]], None, None, None, None, None)
+    if_true, if_false = _destinations(ins, index_of, new_index)
+    if op in _JUMP_IF:
+        return (_JUMP_IF_TRUE, if_true, if_false, None, None, None, None)
+    # CMP_JUMP_IF_FALSE, CMP_JUMP_IF_TRUE
+    return (CJ_SS, None, None, BOUND_COMPARE[ins.args[0]], if_true, if_false, None)

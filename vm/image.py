@@ -31,6 +31,14 @@ Layout (all integers little-endian)::
 
 Every length is checked against what remains before anything is allocated,
 so a hostile image cannot make the decoder allocate more than its own size.
+
+Limits: an image is at most ``MAX_IMAGE_SIZE`` bytes (1 MiB) and its code
+at most ``MAX_CODE_SIZE`` (64 KiB: every jump target is a u16 code offset,
+so no compiled program has more). The decoder refuses a larger one before
+reading it, and the encoder refuses to write one (the compiler reports
+DSLC_PROGRAM_TOO_LARGE). Loading stays linear in the image's size, so a
+hostile image at the limit loads or is refused in milliseconds
+(benchmarks/bench_vm_load.py).
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ _KNOWN_FLAGS = FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES | FLAG_S
 SEAL_SIZE = 32  # a SHA-256 digest; also the size of the source digest sealed in
 
 Scalar = None | bool | int | float | str
+
+# A real strategy's image is a few kilobytes (the default template: 1.4 KB).
+MAX_IMAGE_SIZE = 1 << 20
+MAX_CODE_SIZE = 1 << 16
 
 _TAG_NULL, _TAG_FALSE, _TAG_TRUE, _TAG_INT, _TAG_FLOAT, _TAG_STR = range(6)
 MAX_INT_BYTES = 255
@@ -153,6 +165,12 @@ def encode(image: Image) -> bytes:
         | (FLAG_HAS_POST if image.has_post else 0)
         | (FLAG_HAS_PARENT_VARIABLES if image.parent_variables is not None else 0)
     )
+    if len(image.code) > MAX_CODE_SIZE:
+        raise ValueError(f"code of {len(image.code)} bytes: an image holds {MAX_CODE_SIZE}")
+    if HEADER.size + len(payload) > MAX_IMAGE_SIZE:
+        raise ValueError(
+            f"image of {HEADER.size + len(payload)} bytes: the VM loads {MAX_IMAGE_SIZE} at most"
+        )
     header = HEADER.pack(MAGIC, FORMAT_VERSION, flags, len(payload), zlib.crc32(payload))
     return header + payload
 
@@ -284,6 +302,9 @@ def decode(data: bytes) -> Image:
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise VerifyError("an image must be bytes")
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size > MAX_IMAGE_SIZE:
+        raise VerifyError(f"image is {size} bytes, more than the {MAX_IMAGE_SIZE} the VM loads")
     data = bytes(data)
     if len(data) < HEADER.size:
         raise VerifyError("truncated header")
@@ -324,6 +345,8 @@ def decode(data: bytes) -> Image:
     entries = tuple((start, end) for start, end in entries_r.array("II", len(PHASES)))
     entries_r.done()
     code = code_r.data
+    if len(code) > MAX_CODE_SIZE:
+        raise VerifyError(f"code is {len(code)} bytes, more than {MAX_CODE_SIZE}")
 
     n_pv = debug_r.count(debug_r.u16(), 6)
     pv_items: list[tuple[str, Scalar]] = []
@@ -332,7 +355,10 @@ def decode(data: bytes) -> Image:
             raise VerifyError(f"parent variable constant {const_i} out of range")
         pv_items.append((string(key_i), constants[const_i]))
     n_nodes = debug_r.count(debug_r.u32(), 8)
-    node_table = tuple((off, string(sid)) for off, sid in debug_r.array("II", n_nodes))
+    rows = debug_r.array("II", n_nodes)
+    if rows and max(sid for _, sid in rows) >= len(strings):
+        raise VerifyError("node table: string index out of range")
+    node_table = tuple([(off, strings[sid]) for off, sid in rows])
     debug_r.done()
     has_pv = bool(flags & FLAG_HAS_PARENT_VARIABLES)
     if pv_items and not has_pv:
@@ -378,30 +404,55 @@ def _decode_strings(r: _Reader) -> list[str]:
 
 
 def _decode_constants(r: _Reader, string: object) -> tuple[Scalar, ...]:
+    """One pass with a local cursor (no method call per constant: 65,535
+    constants decode in milliseconds)."""
     assert callable(string)
     n = r.count(r.u16(), 1)
+    data = r.data
+    end = len(data)
+    pos = r.pos
+    double = _struct("d").unpack_from
+    index = _struct("I").unpack_from
+    from_bytes = int.from_bytes
     out: list[Scalar] = []
+    append = out.append
     for _ in range(n):
-        tag = r.u8()
-        if tag == _TAG_NULL:
-            out.append(None)
-        elif tag == _TAG_FALSE:
-            out.append(False)
-        elif tag == _TAG_TRUE:
-            out.append(True)
-        elif tag == _TAG_INT:
-            size = r.u8()
+        if pos >= end:
+            raise VerifyError("truncated constants")
+        tag = data[pos]
+        pos += 1
+        if tag == _TAG_INT:
+            if pos >= end:
+                raise VerifyError("truncated constants")
+            size = data[pos]
+            pos += 1
             if size == 0:
                 raise VerifyError("constants: empty integer")
-            out.append(int.from_bytes(r.take(size), "little", signed=True))
+            if pos + size > end:
+                raise VerifyError("truncated constants")
+            append(from_bytes(data[pos : pos + size], "little", signed=True))
+            pos += size
+        elif tag == _TAG_STR:
+            if pos + 4 > end:
+                raise VerifyError("truncated constants")
+            append(string(index(data, pos)[0]))
+            pos += 4
         elif tag == _TAG_FLOAT:
-            (value,) = r.unpack("d")
+            if pos + 8 > end:
+                raise VerifyError("truncated constants")
+            (value,) = double(data, pos)
+            pos += 8
             if not math.isfinite(value):
                 raise VerifyError("constants: non-finite float")
-            out.append(value)
-        elif tag == _TAG_STR:
-            out.append(string(r.u32()))
+            append(value)
+        elif tag == _TAG_NULL:
+            append(None)
+        elif tag == _TAG_FALSE:
+            append(False)
+        elif tag == _TAG_TRUE:
+            append(True)
         else:
             raise VerifyError(f"constants: unknown tag {tag}")
+    r.pos = pos
     r.done()
     return tuple(out)

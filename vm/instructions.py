@@ -34,6 +34,11 @@ def decode_instructions(code: bytes) -> list[Instr]:
     out: list[Instr] = []
     append = out.append
     rows = ROWS
+    # tuple.__new__ directly: a NamedTuple's own __new__ is a Python-level
+    # call, the largest cost of loading a hostile image of one-byte opcodes.
+    new = tuple.__new__
+    u16 = _U16.unpack_from
+    u16x2 = _U16X2.unpack_from
     pos = 0
     n = len(code)
     while pos < n:
@@ -46,12 +51,12 @@ def decode_instructions(code: bytes) -> list[Instr]:
         if size == 1:
             args: tuple[int, ...] = ()
         elif size == 3:
-            args = _U16.unpack_from(code, pos + 1)
+            args = u16(code, pos + 1)
         elif size == 5:
-            args = _U16X2.unpack_from(code, pos + 1)
+            args = u16x2(code, pos + 1)
         else:
             args = struct.unpack_from(f"<{(size - 1) // 2}H", code, pos + 1)
-        append(Instr(pos, row.op, args, size))
+        append(new(Instr, (pos, row.op, args, size)))
         pos += size
     return out
 

@@ -116,10 +116,11 @@ class Program:
         verified = self.verified
         image = verified.image
         instrs = verified.instructions
-        by_offset = dict(image.node_table)
-        original_nodes = [by_offset.get(ins.offset) for ins in instrs]
-        code, nodes, new_index, runs, n_memos = bind(instrs, image, original_nodes)
-        index_of = {ins.offset: i for i, ins in enumerate(instrs)}
+        index_of = verified.index_of
+        original_nodes: list[str | None] = [None] * len(instrs)
+        for offset, node_id in image.node_table:
+            original_nodes[index_of[offset]] = node_id
+        code, nodes, new_index, runs, n_memos = bind(instrs, image, original_nodes, index_of)
         phases: dict[str, PhaseCode] = {}
         for phase in PHASES:
             facts = verified.sections[phase]

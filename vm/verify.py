@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from vm.errors import VerifyError
-from vm.image import Image
+from vm.image import MAX_CODE_SIZE, Image
 from vm.instructions import Instr, decode_instructions
 from vm.opcodes import (
     COMPARE_NAMES,
@@ -33,7 +33,6 @@ from vm.opcodes import (
     Operand,
 )
 
-MAX_CODE_SIZE = 1 << 20
 # Read by DATA and PARENT, never fetched from the host's field source.
 RESERVED_FIELD_PREFIXES = ("data.", "parent.")
 
@@ -51,6 +50,7 @@ class VerifiedImage:
     image: Image
     instructions: tuple[Instr, ...]
     sections: dict[str, SectionFacts]
+    index_of: dict[int, int]  # instruction offset -> index (built once, shared by bind)
 
 
 def verify(image: Image) -> VerifiedImage:
@@ -78,7 +78,9 @@ def verify(image: Image) -> VerifiedImage:
         phase: _verify_section(rules, instrs, index_of, phase, start, end)
         for phase, (start, end) in ranges
     }
-    return VerifiedImage(image=image, instructions=tuple(instrs), sections=sections)
+    return VerifiedImage(
+        image=image, instructions=tuple(instrs), sections=sections, index_of=index_of
+    )
 
 
 def _check_tables(image: Image) -> None:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import dslc
 import vm
 from tests.vm.images import make_image
-from vm.image import HEADER, MAGIC, Image, decode, encode
+from vm.image import HEADER, MAGIC, MAX_CODE_SIZE, MAX_IMAGE_SIZE, Image, decode, encode
 from vm.opcodes import Op
 
 OK = make_image(full=[(Op.CONST, 0), (Op.ASSIGN_POINTS, 1)], constants=(5, "ok"))
@@ -442,3 +442,51 @@ def test_async_runs_fetch_each_field_at_most_once_even_past_the_verifier(
     with pytest.raises(vm.ExecutionError) as info:
         _drive(run_reference_async(program, fields=source, budget=10))
     assert info.value.code == "DSL_INTERNAL"
+
+
+def test_an_image_over_the_size_limit_is_refused_before_it_is_read() -> None:
+    big = OK + b"\0" * (MAX_IMAGE_SIZE - len(OK) + 1)
+    for data in (big, bytearray(big), memoryview(big)):
+        with pytest.raises(vm.VerifyError, match=f"more than the {MAX_IMAGE_SIZE}"):
+            vm.load(data)
+
+
+def test_code_over_the_size_limit_is_refused() -> None:
+    """Issue 8: a million one-byte opcodes took seconds to decode, verify
+    and bind. 64 KiB is all a u16 jump target can address."""
+    halts = bytes([int(Op.HALT)])
+    image = Image(
+        "big",
+        (),
+        (),
+        ((0, 1), (1, 2), (2, MAX_CODE_SIZE + 1)),
+        halts * (MAX_CODE_SIZE + 1),
+        True,
+        True,
+        None,
+        (),
+    )
+    with pytest.raises(ValueError, match="an image holds"):
+        encode(image)
+    import vm.image as image_module
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(image_module, "MAX_CODE_SIZE", 1 << 30)
+        data = encode(image)
+    with pytest.raises(vm.VerifyError, match=f"code is {MAX_CODE_SIZE + 1} bytes, more than"):
+        vm.load(data)
+
+
+def test_the_most_code_the_limit_allows_loads() -> None:
+    """At the limit, every instruction a one-byte opcode, reachable, each
+    with a node id: loads (linear time; benchmarks/bench_vm_load.py)."""
+    n = MAX_CODE_SIZE - 2
+    body = bytes([int(Op.CONST), 0, 0]) + bytes([int(Op.NOT)]) * (n - 8)
+    body += bytes([int(Op.SET_CALLBACK), 1, 0]) + bytes([int(Op.HALT)]) * 2
+    halt = bytes([int(Op.HALT)])
+    entries = ((0, len(body) - 1), (len(body) - 1, len(body)), (len(body), len(body) + 1))
+    nodes = tuple((3 + i, "not") for i in range(n - 8))  # one shared string
+    image = Image("big", (True, "k"), (), entries, body + halt, True, True, None, nodes)
+    program = vm.load(encode(image))
+    res = vm.run(program)
+    assert res.callback_data == {"k": (n - 8) % 2 == 0}
