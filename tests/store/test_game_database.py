@@ -5,6 +5,7 @@ GAME's ``alembic_version`` row, and GAME-style writes as SQL."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -350,3 +351,52 @@ def test_cli_create_publish_and_forking_update_on_games_table(
         "SELECT count(*) FROM strategydefinition WHERE created_at IS NULL OR updated_at IS NULL",
     )
     assert nulls == 0
+
+
+def test_two_open_transactions_publishing_one_family_cannot_both_commit(game: Database) -> None:
+    migrate.init(game)
+    insert = text(
+        'INSERT INTO strategydefinition (id, "realmId", name, version, status, created_at, '
+        "updated_at) VALUES (:i, 'game', 'Race', :v, 'PUBLISHED', now(), now())"
+    )
+    with game.engine.connect() as first, game.engine.connect() as second:
+        first.execute(insert, {"i": uuid.uuid4(), "v": 1})
+        second.execute(insert, {"i": uuid.uuid4(), "v": 2})  # neither sees the other
+        first.commit()
+        with pytest.raises(IntegrityError, match="uq_strategydefinition_one_published"):
+            second.commit()
+    assert _scalar(game, "SELECT count(*) FROM strategydefinition WHERE name = 'Race'") == 1
+
+
+def test_simultaneous_commits_publishing_one_family_leave_one_published(game: Database) -> None:
+    migrate.init(game)
+    insert = text(
+        'INSERT INTO strategydefinition (id, "realmId", name, version, status, created_at, '
+        "updated_at) VALUES (:i, 'game', :n, :v, 'PUBLISHED', now(), now())"
+    )
+    for attempt in range(5):
+        family = f"Race{attempt}"
+        barrier = threading.Barrier(2)
+        outcomes: list[str] = []
+
+        def publish(
+            version: int,
+            family: str = family,
+            barrier: Any = barrier,
+            outcomes: list[str] = outcomes,
+        ) -> None:
+            with game.engine.connect() as conn:
+                conn.execute(insert, {"i": uuid.uuid4(), "n": family, "v": version})
+                barrier.wait(timeout=10)
+                try:
+                    conn.commit()
+                    outcomes.append("committed")
+                except IntegrityError:
+                    outcomes.append("refused")
+
+        threads = [threading.Thread(target=publish, args=(v,)) for v in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert sorted(outcomes) == ["committed", "refused"]
