@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from dslc import ir as I
 from vm.image import Image, const_key
 from vm.instructions import encode_instruction
-from vm.opcodes import COMPARE_NAMES, MAX_OPERAND, OPINFO, PARENT_ATTRS, Flag, Op
-
-_ARITH = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "/": Op.DIV, "min": Op.MIN, "max": Op.MAX}
+from vm.opcodes import ARITH_OPCODES, COMPARE_CODES, MAX_OPERAND, OPINFO, PARENT_ATTRS, Flag, Op
 
 
 class CodegenLimitError(Exception):
@@ -129,7 +127,7 @@ class _Generator:
             self.expr(asm, c.left)
             self.expr(asm, c.right)
             op = Op.CMP_JUMP_IF_TRUE if when else Op.CMP_JUMP_IF_FALSE
-            asm.emit(op, COMPARE_NAMES.index(c.op), label, node_id=c.node_id)
+            asm.emit(op, COMPARE_CODES[c.op], label, node_id=c.node_id)
         elif isinstance(c, I.Truth):
             if isinstance(c.expr, I.Const):
                 if bool(c.expr.value) is when:
@@ -171,7 +169,7 @@ class _Generator:
         elif isinstance(e, I.Arith):
             self.expr(asm, e.left)
             self.expr(asm, e.right)
-            asm.emit(_ARITH[e.op], node_id=e.node_id)
+            asm.emit(ARITH_OPCODES[e.op], node_id=e.node_id)
         else:
             for a in e.args:
                 self.expr(asm, a)

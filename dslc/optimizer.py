@@ -18,17 +18,8 @@ fetched by its first read and shared by every later one (``vm.host``).
 from __future__ import annotations
 
 from dslc import ir as I
-from vm.opcodes import COMPARE_NAMES, Op
+from vm.opcodes import ARITH_OPCODES, COMPARE_CODES
 from vm.values import Fault, arith, clamp, compare, to_int
-
-_ARITH_OPS = {
-    "+": int(Op.ADD),
-    "-": int(Op.SUB),
-    "*": int(Op.MUL),
-    "/": int(Op.DIV),
-    "min": int(Op.MIN),
-    "max": int(Op.MAX),
-}
 
 
 def optimize(program: I.IRProgram) -> I.IRProgram:
@@ -96,7 +87,7 @@ def _cond(c: I.Cond) -> I.Cond:
         right = _expr(c.right)
         if isinstance(left, I.Const) and isinstance(right, I.Const):
             try:
-                return _const_cond(compare(COMPARE_NAMES.index(c.op), left.value, right.value))
+                return _const_cond(compare(COMPARE_CODES[c.op], left.value, right.value))
             except Fault:
                 pass  # a certain runtime error: the VM raises it with this node's id
         return I.Compare(c.op, left, right, c.node_id)
@@ -138,7 +129,7 @@ def _expr(e: I.Expr) -> I.Expr:
         right = _expr(e.right)
         if isinstance(left, I.Const) and isinstance(right, I.Const):
             try:
-                return I.Const(arith(_ARITH_OPS[e.op], left.value, right.value), e.node_id)
+                return I.Const(arith(ARITH_OPCODES[e.op], left.value, right.value), e.node_id)
             except Fault:
                 pass
         return I.Arith(e.op, left, right, e.type, e.node_id)

@@ -51,20 +51,11 @@ from dslc.frontend import json_front
 from vm import errors as E
 from vm.errors import ExecutionError
 from vm.host import getter_of
-from vm.opcodes import COMPARE_NAMES, PHASES, Op
+from vm.opcodes import ARITH_OPCODES, COMPARE_CODES, PHASES
 from vm.values import Fault, arith, clamp, compare, to_int
 
 TraceEntry = dict[str, Any]
 
-_ARITH_OPS: dict[str, int] = {
-    "+": int(Op.ADD),
-    "-": int(Op.SUB),
-    "*": int(Op.MUL),
-    "/": int(Op.DIV),
-    "min": int(Op.MIN),
-    "max": int(Op.MAX),
-}
-_COMPARE_OPS: dict[str, int] = {name: i for i, name in enumerate(COMPARE_NAMES)}
 _PARENT_PREFIX = "parent."
 
 
@@ -163,7 +154,7 @@ class _Evaluator:
         elif isinstance(node, Arith):
             left = self.expr(node.left)
             right = self.expr(node.right)
-            value = _apply(node.id, lambda: arith(_ARITH_OPS[node.op], left, right))
+            value = _apply(node.id, lambda: arith(ARITH_OPCODES[node.op], left, right))
         elif isinstance(node, FuncCall):
             args = [self.expr(a) for a in node.args]
             if node.name == "int":
@@ -184,7 +175,7 @@ class _Evaluator:
         if isinstance(node, Compare):
             left = self.expr(node.left)
             right = self.expr(node.right)
-            result = _apply(node.id, lambda: compare(_COMPARE_OPS[node.op], left, right))
+            result = _apply(node.id, lambda: compare(COMPARE_CODES[node.op], left, right))
             self.record(node.id, "compare", result)
             return bool(result)
         if isinstance(node, Not):

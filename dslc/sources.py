@@ -348,6 +348,43 @@ def _is_events(document: list[object]) -> bool:
     )
 
 
+# -- JSON options ----------------------------------------------------------------
+
+
+class OptionError(ValueError):
+    """A JSON option (``--fields``, ``--data`` ...) that cannot be used; the
+    message is one line, without the option's name."""
+
+
+def json_option(value: str) -> object:
+    """An option's JSON value, given inline or as ``@path/to/file.json``
+    (``dslc run`` and ``dslc store score`` read them alike)."""
+    text = value
+    if value.startswith("@"):
+        try:
+            text = Path(value[1:]).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise OptionError(f"cannot read {value[1:]}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise OptionError(f"{value[1:]} is not UTF-8 text: {exc.reason}") from None
+    try:
+        return json.loads(text)
+    except RecursionError:  # Python's parser recurses per level of nesting
+        raise OptionError("the JSON nests too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise OptionError(
+            f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+
+
+def json_object_option(value: str) -> dict[str, Any]:
+    """``json_option``, which must be a JSON object."""
+    parsed = json_option(value)
+    if not isinstance(parsed, dict):
+        raise OptionError("must be a JSON object")
+    return parsed
+
+
 # -- compiling -------------------------------------------------------------------
 
 

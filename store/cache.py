@@ -44,11 +44,18 @@ class CacheKey:
     source_hash: str
 
 
+def canonical_json(value: object) -> str:
+    """One text per meaning: sorted keys, no whitespace, so a Postgres JSONB
+    round trip (which reorders keys) changes neither a hash nor a comparison.
+    The store's one way to say "the same JSON" (cache keys, import, checks)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_source(
     type_: str, parent: str | None, ast: dict[str, Any] | None, source_text: str | None
 ) -> str:
-    """One text per meaning: sorted keys, no whitespace, so a Postgres JSONB
-    round trip (which reorders keys) does not change the hash."""
+    """What an image is compiled from, with the compiler's fingerprint, as
+    canonical JSON (the source hash hashes this text)."""
     document = {
         "astJson": ast,
         "compiler": toolchain.compiler_fingerprint(),
@@ -56,9 +63,7 @@ def canonical_source(
         "sourceText": source_text,
         "type": type_,
     }
-    return json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return canonical_json(document)
 
 
 def source_hash(
@@ -68,13 +73,26 @@ def source_hash(
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def key_for(row: StrategyDefinition) -> CacheKey:
+def key_of(
+    strategy_id: uuid.UUID,
+    version: int,
+    type_: str,
+    parent: str | None,
+    ast: dict[str, Any] | None,
+    source_text: str | None,
+) -> CacheKey:
+    """The one way to make a cache key: a definition row's id and version,
+    the VM's image format and the hash of what the image is compiled from."""
     return CacheKey(
-        strategy_id=row.id,
-        version=row.version,
+        strategy_id=strategy_id,
+        version=version,
         format_version=toolchain.format_version(),
-        source_hash=source_hash(row.type, row.parentStrategyId, row.astJson, row.sourceText),
+        source_hash=source_hash(type_, parent, ast, source_text),
     )
+
+
+def key_for(row: StrategyDefinition) -> CacheKey:
+    return key_of(row.id, row.version, row.type, row.parentStrategyId, row.astJson, row.sourceText)
 
 
 def sealed(key: CacheKey, image: bytes) -> bytes:

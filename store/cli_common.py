@@ -4,7 +4,6 @@ options, one-line errors, strategy references and small I/O helpers."""
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,14 +127,11 @@ def program_from_file(path: Path) -> dict[str, Any]:
 
 
 def json_object(value: str | None, option: str) -> dict[str, Any]:
-    """A JSON object given inline or as ``@file.json``."""
+    """A JSON object given inline or as ``@file.json`` (read as ``dslc run``
+    reads its options)."""
     if value is None:
         return {}
     try:
-        text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
-        parsed = json.loads(text)
-    except (OSError, json.JSONDecodeError, RecursionError) as exc:
+        return toolchain.json_object_option(value)
+    except toolchain.OptionError as exc:
         raise StoreCliError(f"{option}: {exc}") from None
-    if not isinstance(parsed, dict):
-        raise StoreCliError(f"{option}: expected a JSON object")
-    return parsed

@@ -6,7 +6,6 @@ stores only programs that the engine can run.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -61,7 +60,6 @@ class Prepared:
     astJson: dict[str, Any]
     sourceText: str | None
     image: bytes
-    source_hash: str
 
 
 def prepare(
@@ -81,7 +79,7 @@ def prepare(
     filename = f"{name}.strat" if source_text is not None else f"{name}.json"
     if source_text is not None:
         derived = toolchain.text_to_json(source_text, filename)
-        if ast is not None and _canonical(ast) != _canonical(derived):
+        if ast is not None and cache.canonical_json(ast) != cache.canonical_json(derived):
             _refuse(
                 f"{name!r} is inconsistent",
                 SOURCE_MISMATCH,
@@ -109,7 +107,6 @@ def prepare(
         astJson=ast,
         sourceText=source_text,
         image=image,
-        source_hash=cache.source_hash(type_, parent, ast, source_text),
     )
 
 
@@ -217,7 +214,3 @@ def _refuse(summary: str, code: str, message: str, pointer: str) -> NoReturn:
 def _escape(key: str) -> str:
     # RFC 6901: "~" and "/" inside a reference token.
     return key.replace("~", "~0").replace("/", "~1")
-
-
-def _canonical(ast: dict[str, Any]) -> str:
-    return json.dumps(ast, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -45,7 +45,6 @@ newest draft), following the versioning rules.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +52,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from store import definitions, toolchain
+from store import cache, definitions, toolchain
 from store.errors import ImmutableVersion, InvalidPayload, NotFound, NotStrategies, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
@@ -339,8 +338,4 @@ def _same(row: StrategyRead, fields: dict[str, Any], compared: tuple[str, ...]) 
         # mean equal programs.
         current.pop("astJson")
         wanted.pop("astJson")
-    return _canonical(current) == _canonical(wanted)
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return cache.canonical_json(current) == cache.canonical_json(wanted)

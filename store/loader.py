@@ -304,13 +304,13 @@ class StrategyLoader:
             type=first.type,
             parentStrategyId=first.parentStrategyId,
         )
-        key = cache.CacheKey(
-            strategy_id=first.id,
-            version=first.version,
-            format_version=format_version,
-            source_hash=cache.source_hash(
-                first.type, first.parentStrategyId, first.astJson, first.sourceText
-            ),
+        key = cache.key_of(
+            first.id,
+            first.version,
+            first.type,
+            first.parentStrategyId,
+            first.astJson,
+            first.sourceText,
         )
         if first.astJson is None:
             definitions.require_program(info.name, info.version, None)

@@ -249,12 +249,7 @@ class StrategyService:
         session: Session, row: StrategyDefinition, prepared: definitions.Prepared
     ) -> StrategyRead:
         session.flush()
-        key = cache.CacheKey(
-            strategy_id=row.id,
-            version=row.version,
-            format_version=toolchain.format_version(),
-            source_hash=prepared.source_hash,
-        )
+        key = cache.key_for(row)
         cache.put(session, key, prepared.image)
         return StrategyRead.model_validate(row)
 

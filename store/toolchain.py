@@ -29,7 +29,7 @@ import vm
 import vm.image as vm_image
 from dslc import sources
 from dslc.diagnostics import CompileError, line_col, render
-from dslc.sources import Header, StrategySource
+from dslc.sources import Header, OptionError, StrategySource, json_object_option
 from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotStrategies
 from vm import ExecutionError, Program, Score, VerifyError
 from vm.builtins import (
@@ -49,6 +49,7 @@ __all__ = [
     "CompileStats",
     "ExecutionError",
     "Header",
+    "OptionError",
     "Program",
     "Score",
     "StrategySource",
@@ -61,6 +62,7 @@ __all__ = [
     "fingerprint_files",
     "fingerprint_of",
     "format_version",
+    "json_object_option",
     "load_image",
     "read_strategies",
     "read_strategy",

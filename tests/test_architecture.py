@@ -87,3 +87,18 @@ def test_the_rules_cover_every_package() -> None:
         "benchmarks",
     }
     assert packages == OURS
+
+
+def test_one_operator_table() -> None:
+    """codegen, the optimizer and the reference evaluator read one map from
+    the language's operators to the VM's (vm.opcodes)."""
+    from dslc.ast import ARITH_OPS, COMPARE_OPS
+    from vm.opcodes import ARITH_OPCODES, COMPARE_CODES, COMPARE_NAMES, OPINFO
+
+    assert set(ARITH_OPCODES) == set(ARITH_OPS)
+    assert all(op in OPINFO for op in ARITH_OPCODES.values())
+    assert set(COMPARE_CODES) == set(COMPARE_OPS)
+    assert [COMPARE_NAMES[i] for i in COMPARE_CODES.values()] == list(COMPARE_CODES)
+    for path in ("dslc/codegen.py", "dslc/optimizer.py", "dslc/simulate.py"):
+        text = (ROOT / path).read_text(encoding="utf-8")
+        assert "Op.ADD" not in text and "COMPARE_NAMES.index" not in text, path

@@ -132,6 +132,19 @@ OPINFO: dict[Op, OpInfo] = {
 }
 
 COMPARE_NAMES: tuple[str, ...] = ("<", "<=", "==", "!=", ">=", ">")
+# A comparison operator's CMP operand (its index in COMPARE_NAMES).
+COMPARE_CODES: dict[str, int] = {name: i for i, name in enumerate(COMPARE_NAMES)}
+# The opcode of each arithmetic operator of the language (an arith node's
+# "op"; min and max are calls in the text language): codegen emits it, and
+# the optimizer and the reference evaluator apply it with vm.values.arith.
+ARITH_OPCODES: dict[str, Op] = {
+    "+": Op.ADD,
+    "-": Op.SUB,
+    "*": Op.MUL,
+    "/": Op.DIV,
+    "min": Op.MIN,
+    "max": Op.MAX,
+}
 PARENT_ATTRS: tuple[str, ...] = ("points", "case_name")
 PHASES: tuple[str, ...] = ("full", "pre", "post")
 PHASE_FLAG: dict[str, Flag] = {"full": Flag.IN_FULL, "pre": Flag.IN_PRE, "post": Flag.IN_POST}

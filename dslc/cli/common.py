@@ -3,14 +3,13 @@ arguments, and turning library errors into one-line messages."""
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from dslc.diagnostics import CompileError, Diagnostic, render
+from dslc.sources import OptionError, json_object_option, json_option
 
 
 def echo_diagnostics(
@@ -41,26 +40,16 @@ def json_argument(value: str | None, what: str) -> Any:
     """Parse an option given as inline JSON or as ``@path/to/file.json``."""
     if value is None:
         return None
-    text = value
-    if value.startswith("@"):
-        try:
-            text = Path(value[1:]).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise click.BadParameter(
-                f"cannot read {value[1:]}: {exc.strerror}", param_hint=what
-            ) from None
     try:
-        return json.loads(text)
-    except RecursionError:  # Python's parser recurses per level of nesting
-        raise click.BadParameter("the JSON nests too deeply", param_hint=what) from None
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(
-            f"invalid JSON ({exc.msg} at column {exc.colno})", param_hint=what
-        ) from None
+        return json_option(value)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc), param_hint=what) from None
 
 
 def json_object_argument(value: str | None, what: str) -> dict[str, Any] | None:
-    parsed = json_argument(value, what)
-    if parsed is not None and not isinstance(parsed, dict):
-        raise click.BadParameter("must be a JSON object", param_hint=what)
-    return parsed
+    if value is None:
+        return None
+    try:
+        return json_object_option(value)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc), param_hint=what) from None

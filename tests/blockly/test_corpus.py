@@ -21,7 +21,7 @@ from dslc import codes
 from dslc.blockly import blockly_to_json, json_to_blockly
 from dslc.diagnostics import CompileError, Diagnostic
 from tests.blockly.support import load, same_program
-from tests.text.support import same
+from tests.support import same
 
 pytestmark = pytest.mark.slow
 

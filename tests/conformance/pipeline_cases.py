@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from tests.conformance.test_corpus_vm import same
+from tests.support import same
 from vm.builtins import DEFAULT_REGISTRY
 
 # The stable codes a case marked ``unexpected_exception`` may fail with: a

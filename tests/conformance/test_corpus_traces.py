@@ -12,7 +12,6 @@ collected, so a regression reports all the records it breaks at once.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ import pytest
 import dslc
 from dslc.ast import Program
 from dslc.simulate import Simulation, load_program, simulate, simulate_json
+from tests.support import same
 from vm import ExecutionError
 
 Record = dict[str, Any]
@@ -32,22 +32,6 @@ DEVIATION_CODES: dict[str, tuple[str, ...]] = {
 }
 RESULT_KEYS = ("points", "case_name", "callback_data", "working_data", "vetoed")
 MAX_REPORTED = 10
-
-
-def same(a: object, b: object) -> bool:
-    """Equality that also tells 2 from 2.0, 1 from true and 0.0 from -0.0."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        assert isinstance(b, float)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    return a == b
 
 
 Loaded = list[tuple[Record, Program]]

@@ -10,21 +10,9 @@ from typing import Any
 
 import dslc
 import vm
+from tests.support import same
 
 RESULT_KEYS = ("points", "case_name", "callback_data", "working_data", "vetoed")
-
-
-def same(a: object, b: object) -> bool:
-    """Equality that keeps 2 and 2.0, 1 and True apart, recursively."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 def run_case(program: vm.Program, case: dict[str, Any]) -> dict[str, Any]:

@@ -230,5 +230,5 @@ def test_score_through_the_loader(cli: Any, tmp_path: Path) -> None:
     fields.write_text(json.dumps({"task.measurements_count": 1}), encoding="utf-8")
     builtin = _json(cli("score", "default", "--fields", f"@{fields}"))
     assert (builtin["points"], builtin["case_name"]) == (1, "BasicEngagement")
-    _fails(cli("score", "default", "--fields", "[1]"), "expected a JSON object")
+    _fails(cli("score", "default", "--fields", "[1]"), "--fields: must be a JSON object")
     _fails(cli("score", "default"), "DSL_COMPARE_TYPE_MISMATCH")

@@ -25,7 +25,8 @@ from dslc.ast import (
 from dslc.ids import iter_nodes
 from dslc.json_loader import load_json
 from dslc.text import compile_text, format_text, parse_header, parse_text, text_to_json
-from tests.text.support import same, shape
+from tests.support import same
+from tests.text.support import shape
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.strat"))

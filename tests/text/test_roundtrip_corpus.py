@@ -20,7 +20,8 @@ from dslc.diagnostics import CompileError
 from dslc.json_loader import load_json
 from dslc.simulate import simulate
 from dslc.text import compile_text, format_text, json_to_text, text_to_json
-from tests.text.support import same, shape
+from tests.support import same
+from tests.text.support import shape
 
 # Whole-corpus sweeps: about 30 s of CPU (scripts/test.sh -m "not slow" skips them).
 pytestmark = pytest.mark.slow

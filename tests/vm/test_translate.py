@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import dslc
 import vm
+from tests.support import same
 from tests.vm.images import make_image
 from tests.vm.test_vm_vs_reference import compile_or_reject, inputs, programs
 from vm.opcodes import Op
@@ -23,18 +24,6 @@ from vm.runner import run_reference, run_reference_async, translation
 from vm.translate import _HELPERS, Declined, translate
 
 RESULT_KEYS = ("points", "case_name", "callback_data", "working_data", "vetoed")
-
-
-def same(a: object, b: object) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        assert isinstance(b, list)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
 
 
 class Recording:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import os
 import subprocess
 import sys
@@ -59,6 +58,7 @@ from dslc.diagnostics import CompileError
 from dslc.fields import CATALOGUE, FieldKind
 from dslc.ids import fill_ids
 from dslc.simulate import simulate
+from tests.support import same
 from vm.opcodes import PHASES
 from vm.values import INT64_MAX, INT64_MIN
 
@@ -248,22 +248,6 @@ def inputs(draw: Draw) -> tuple[dict[str, object], dict[str, object], dict[str, 
 
 
 # -- comparing outcomes ---------------------------------------------------------
-
-
-def same(a: object, b: object) -> bool:
-    """Equality that also tells 2 from 2.0, 1 from true and 0.0 from -0.0."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple):
-        assert isinstance(b, list | tuple)
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float):
-        assert isinstance(b, float)
-        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
-    return a == b
 
 
 def outcome(run: Callable[[], Any]) -> tuple[object, ...]:
