@@ -52,6 +52,7 @@ ANALYTICS: Final[dict[str, AnalyticsCall]] = {
 }
 
 ID_PATHS: Final = ("externalGameId", "externalTaskId", "externalUserId")
+_ABSENT: Final = object()
 
 
 class EventFields:
@@ -76,15 +77,17 @@ class EventFields:
         self.values: dict[str, object] = dict(zip(ID_PATHS, self.ids, strict=True))
 
     def get(self, path: str) -> object:
-        if path in self.values:
-            return self.values[path]
+        value = self.values.get(path, _ABSENT)
+        if value is not _ABSENT:
+            return value
         call = ANALYTICS.get(path)
         if call is None:
             # The compiler admits no other path; a stray one reads null.
             return None
         if self.record:
             return self._fetch(path, call)
-        return getattr(self.analytics, call.method)(*call.args(*self.ids))
+        game, task, user = self.ids
+        return getattr(self.analytics, call.method)(*call.args(game, task, user))
 
     async def _fetch(self, path: str, call: AnalyticsCall) -> object:
         method = getattr(self.analytics, call.method)
