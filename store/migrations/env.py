@@ -68,6 +68,8 @@ def run_offline() -> None:
         version_table_schema=STORE_SCHEMA if postgres else None,
     )
     with context.begin_transaction():
+        if postgres:
+            context.execute(f'CREATE SCHEMA IF NOT EXISTS "{STORE_SCHEMA}"')
         context.run_migrations()
 
 

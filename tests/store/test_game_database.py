@@ -4,6 +4,7 @@ GAME's ``alembic_version`` row, and GAME-style writes as SQL."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import uuid
@@ -12,17 +13,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from store import migrate
+from store import adoption, migrate
 from store.cli import store_group
 from store.db import Database
 from store.errors import InvalidPayload
 from store.loader import StrategyLoader
+from store.models import Base
 from store.service import StrategyService
 from tests.store import programs
 from tests.store.conftest import new_postgres_database
@@ -400,3 +403,22 @@ def test_simultaneous_commits_publishing_one_family_leave_one_published(game: Da
         for thread in threads:
             thread.join(timeout=30)
         assert sorted(outcomes) == ["committed", "refused"]
+
+
+def test_the_offline_sql_script_builds_the_same_schema(empty: Database) -> None:
+    """``alembic upgrade head --sql`` (for a DBA to review and run) makes
+    the same database as ``dslc store init``."""
+    buffer = io.StringIO()
+    config = migrate.alembic_config(empty)
+    config.output_buffer = buffer
+    command.upgrade(config, "head", sql=True)
+    with empty.engine.begin() as conn:
+        conn.exec_driver_sql(buffer.getvalue())
+    assert migrate.current_revision(empty) == STORE_HEAD
+    with empty.engine.connect() as conn:
+        opts = {"compare_type": True, "include_schemas": True, **adoption.version_options(conn)}
+        context = MigrationContext.configure(conn, opts=opts)
+        assert compare_metadata(context, Base.metadata) == []
+    with pytest.raises(IntegrityError, match="uq_strategydefinition_one_published"):
+        game_insert(empty, name="Twice", status="PUBLISHED", astJson=programs.full(1))
+        game_insert(empty, name="Twice", version=2, status="PUBLISHED", astJson=programs.full(1))

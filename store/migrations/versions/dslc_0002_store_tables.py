@@ -89,16 +89,18 @@ def _postgres_guard() -> None:
                 PERFORM pg_advisory_xact_lock(
                     hashtextextended(coalesce(NEW."realmId", '') || chr(31) || NEW.name, 1207)
                 );
-                EXECUTE format(
-                    'SELECT count(*) FROM %I.%I WHERE "realmId" IS NOT DISTINCT FROM $1 '
-                    'AND name = $2 AND status = ''PUBLISHED''',
-                    TG_TABLE_SCHEMA, TG_TABLE_NAME
-                ) INTO published USING NEW."realmId", NEW.name;
+                -- No format() or RAISE placeholders: --sql output doubles percent signs.
+                EXECUTE 'SELECT count(*) FROM ' || quote_ident(TG_TABLE_SCHEMA) || '.'
+                    || quote_ident(TG_TABLE_NAME) || ' WHERE "realmId" IS NOT DISTINCT FROM $1 '
+                    || 'AND name = $2 AND status = ''PUBLISHED'''
+                INTO published USING NEW."realmId", NEW.name;
                 IF published > 1 THEN
-                    RAISE EXCEPTION
-                        '{GUARD}: strategy % in realm % already has a PUBLISHED version',
-                        NEW.name, NEW."realmId"
-                    USING ERRCODE = 'unique_violation', CONSTRAINT = '{GUARD}';
+                    RAISE EXCEPTION USING
+                        MESSAGE = '{GUARD}: strategy ' || quote_literal(NEW.name)
+                            || ' in realm ' || coalesce(quote_literal(NEW."realmId"), 'NULL')
+                            || ' already has a PUBLISHED version',
+                        ERRCODE = 'unique_violation',
+                        CONSTRAINT = '{GUARD}';
                 END IF;
             END IF;
             RETURN NULL;
