@@ -93,5 +93,5 @@ BLOCKLY_IGNORED = "DSLC_BLOCKLY_IGNORED"
 BLOCKLY_UNSUPPORTED = "DSLC_BLOCKLY_UNSUPPORTED"
 BLOCKLY_EDITOR_LOSES_FUNC_ARGS = "DSLC_BLOCKLY_EDITOR_LOSES_FUNC_ARGS"
 
-# -- command output (dslc.cli.output) -----------------------------------------
+# -- command output (dslc.json_output) -----------------------------------------
 RESULT_NOT_JSON = "DSLC_RESULT_NOT_JSON"

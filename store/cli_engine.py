@@ -150,7 +150,10 @@ def score_command(
         case_name=result.case_name,
         callback_data=dict(result.callback_data),
     )
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=repr))
+    try:
+        click.echo(toolchain.result_json(out))
+    except toolchain.NotJsonError as exc:
+        raise StoreCliError(f"error[{exc.code}] at {exc.pointer}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +243,16 @@ def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
                     case_name=result.case_name,
                     callback_data=dict(result.callback_data),
                 )
+        try:
+            line = toolchain.result_json(out, indent=None)
+        except toolchain.NotJsonError as exc:
+            # The event's result cannot be written as JSON: it fails.
+            for key in ("points", "case_name", "callback_data"):
+                out.pop(key, None)
+            out["error"] = {"code": exc.code, "node_id": None, "message": str(exc)}
+            line = toolchain.result_json(out, indent=None)
         failed += "error" in out
-        click.echo(json.dumps(out, ensure_ascii=False, default=repr))
+        click.echo(line)
     return failed
 
 

@@ -29,6 +29,8 @@ import vm
 import vm.image as vm_image
 from dslc import sources
 from dslc.diagnostics import CompileError, line_col, render
+from dslc.json_output import NotJsonError
+from dslc.json_output import dumps as result_json
 from dslc.sources import Header, OptionError, StrategySource, json_object_option
 from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotStrategies
 from vm import ExecutionError, Program, Score, VerifyError
@@ -49,6 +51,7 @@ __all__ = [
     "CompileStats",
     "ExecutionError",
     "Header",
+    "NotJsonError",
     "OptionError",
     "Program",
     "Score",
@@ -66,6 +69,7 @@ __all__ = [
     "load_image",
     "read_strategies",
     "read_strategy",
+    "result_json",
     "score",
     "score_builtin",
     "seal_image",

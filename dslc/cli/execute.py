@@ -7,8 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from dslc import codes
-from dslc.cli import output
+from dslc import json_output as output
 from dslc.cli.common import fail, fail_compile, json_object_argument
 from dslc.diagnostics import CompileError
 from dslc.sources import (
@@ -21,6 +20,7 @@ from dslc.sources import (
 )
 from vm import ExecutionError, VerifyError, load, run, score
 from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
+from vm.runner import check_parent
 
 
 @click.command("run")
@@ -86,6 +86,10 @@ def run_command(
     fields = json_object_argument(fields_arg, "--fields") or {}
     data = json_object_argument(data_arg, "--data") or {}
     parent = json_object_argument(parent_arg, "--parent")
+    try:
+        check_parent(parent)  # the VM's own rule, checked before any work
+    except TypeError as exc:
+        fail(f"--parent: {exc}")
     compiled = src = None
     try:
         if kind_of(file) == "image":
@@ -140,10 +144,7 @@ def run_command(
     try:
         click.echo(output.dumps(out))
     except output.NotJsonError as exc:
-        fail(
-            f"{file}: error[{codes.RESULT_NOT_JSON}] at {exc.pointer}: the result holds "
-            f"{exc.value!r}, which JSON cannot represent (a non-finite number from the input)"
-        )
+        fail(f"{file}: error[{exc.code}] at {exc.pointer}: {exc}")
 
 
 def _at(exc: ExecutionError) -> str:

@@ -105,3 +105,11 @@ def test_output_is_always_valid_json_or_a_coded_error(program: str, data: dict[s
     else:
         assert code == 1 and out == ""
         assert "DSLC_RESULT_NOT_JSON" in err or "runtime error[" in err, err
+
+
+@pytest.mark.parametrize("parent", ['{"callback_data": [1]}', '{"callback_data": "ab"}'])
+def test_a_parent_of_the_wrong_shape_is_an_error_naming_it(program: str, parent: str) -> None:
+    """Issue 8: this reached exit status 70 (an internal error)."""
+    code, out, err = dslc("run", program, "--phase", "post", "--parent", parent)
+    assert code == 1 and out == ""
+    assert "--parent: parent['callback_data'] must be a mapping or None" in err

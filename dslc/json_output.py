@@ -1,4 +1,5 @@
-"""JSON on standard output: always valid JSON (RFC 8259), or an error.
+"""JSON on standard output (``dslc run``, ``dslc store score``): always
+valid JSON (RFC 8259), or an error.
 
 Python's ``json.dumps`` writes ``NaN`` and ``Infinity`` for non-finite
 floats, which no JSON parser accepts. A run's result can hold one without
@@ -15,14 +16,21 @@ import json
 import math
 from collections.abc import Iterator
 
+from dslc import codes
+
 
 class NotJsonError(ValueError):
     """The value at ``pointer`` has no JSON representation."""
 
+    code = codes.RESULT_NOT_JSON
+
     def __init__(self, pointer: str, value: object) -> None:
         self.pointer = pointer
         self.value = value
-        super().__init__(f"{pointer or '/'}: {value!r} is not a JSON number")
+        super().__init__(
+            f"the result holds {value!r} at {pointer or '/'}, which JSON cannot represent "
+            "(a non-finite number from the input)"
+        )
 
 
 def dumps(value: object, *, indent: int | None = 2) -> str:
