@@ -95,3 +95,6 @@ BLOCKLY_EDITOR_LOSES_FUNC_ARGS = "DSLC_BLOCKLY_EDITOR_LOSES_FUNC_ARGS"
 
 # -- command output (dslc.json_output) -----------------------------------------
 RESULT_NOT_JSON = "DSLC_RESULT_NOT_JSON"
+
+# -- strategy tests (dslc.testing, ``dslc test``) ------------------------------
+TEST_FILE_INVALID = "DSLC_TEST_FILE_INVALID"

@@ -254,6 +254,8 @@ def read_json(filename: str, text: str) -> list[StrategySource]:
             _from_json(filename, item, f"{filename}[{i}]", f"/{i}")
             for i, item in enumerate(document)
         ]
+    if _is_strategy_tests(filename, document):
+        raise NotAStrategy(filename, "strategy tests for `dslc test`, not a strategy")
     return [_from_json(filename, document, filename, "")]
 
 
@@ -336,6 +338,16 @@ def _from_json(filename: str, value: object, where: str, pointer: str) -> Strate
 def _refuse(filename: str, pointer: str, message: str) -> NoReturn:
     raise CompileError(
         [Diagnostic(codes.NODE_NOT_OBJECT, message, pointer=pointer or "", filename=filename)]
+    )
+
+
+def _is_strategy_tests(filename: str, document: object) -> bool:
+    """A ``NAME.test.json`` of ``dslc test`` (dslc.testing): cases, no program."""
+    return (
+        filename.endswith(".test.json")
+        and isinstance(document, dict)
+        and "cases" in document
+        and "type" not in document
     )
 
 

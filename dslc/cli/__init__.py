@@ -15,7 +15,7 @@ from importlib.metadata import entry_points
 
 import click
 
-from dslc.cli import build, execute, inspect
+from dslc.cli import build, execute, inspect, testing
 from dslc.cli_text import COMMANDS as TEXT_COMMANDS
 
 INTERNAL_ERROR_EXIT = 70
@@ -32,7 +32,13 @@ def cli() -> None:
     """
 
 
-for command in (*build.COMMANDS, *inspect.COMMANDS, *execute.COMMANDS, *TEXT_COMMANDS):
+for command in (
+    *build.COMMANDS,
+    *inspect.COMMANDS,
+    *execute.COMMANDS,
+    *testing.COMMANDS,
+    *TEXT_COMMANDS,
+):
     cli.add_command(command)
 
 
