@@ -20,6 +20,7 @@ from dslc.sources import (
     read_strategy,
     write_atomically,
 )
+from dslc.testing import TEST_SUFFIX
 from vm.disasm import disassemble
 
 EMITS = ("image", "ast", "ir", "optimized", "asm")
@@ -92,7 +93,11 @@ def _collect(paths: tuple[str, ...]) -> Iterator[Path]:
         path = Path(p)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SOURCE_SUFFIXES:
+                if (
+                    child.is_file()
+                    and child.suffix.lower() in SOURCE_SUFFIXES
+                    and not child.name.endswith(TEST_SUFFIX)  # strategy tests (dslc test)
+                ):
                     yield child
         else:
             yield path
