@@ -46,10 +46,12 @@ _MAX_NESTING = MAX_DEPTH + 2
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """Where a JSON node came from: its element path and block id."""
+    """Where a JSON node came from: its element path and block id; ``empty``
+    names the input when the node stands for an empty input."""
 
     path: str
     block_id: str | None
+    empty: str | None = None
 
 
 @dataclass(slots=True)
@@ -103,7 +105,10 @@ def _relocated(diag: Diagnostic, places: dict[str, Place]) -> Diagnostic:
     place = places.get(probe)
     if place is None:
         return replace(diag, pointer="/xml")
-    return replace(diag, pointer=place.path, node_id=diag.node_id or place.block_id)
+    hint = diag.hint
+    if place.empty is not None and probe == pointer and hint is None:
+        hint = f"the {place.empty} input is empty: plug a block into it"
+    return replace(diag, pointer=place.path, node_id=diag.node_id or place.block_id, hint=hint)
 
 
 class _Reader:
@@ -152,13 +157,14 @@ class _Reader:
             # <comment>, <data> and anything else carry nothing for the program
         return _Block(elem, block_type, block_id, path, fields, inputs, mutation, nxt)
 
-    def target(self, owner: _Block, name: str) -> tuple[ET.Element | None, str]:
+    def target(
+        self, owner: _Block, name: str, kind: str = "value"
+    ) -> tuple[ET.Element | None, str]:
         """The block plugged into an input (a shadow stands in for a missing
-        block), and its element path."""
+        block), and its element path (``kind`` names an absent input)."""
         where = owner.inputs.get(name)
-        kind = (
-            "statement" if where is not None and local_name(where.tag) == "statement" else "value"
-        )
+        if where is not None:
+            kind = local_name(where.tag)
         path = f"{owner.path}/{kind}[{name}]"
         if where is None:
             return None, path
@@ -179,8 +185,10 @@ class _Reader:
             return None
         return blocks[0] if blocks else (shadows[0] if shadows else None)
 
-    def place(self, pointer: str, path: str, block_id: str | None) -> None:
-        self.places[pointer] = Place(path, block_id)
+    def place(
+        self, pointer: str, path: str, block_id: str | None, empty: str | None = None
+    ) -> None:
+        self.places[pointer] = Place(path, block_id, empty)
 
     def ignore_unknown_parts(self, blk: _Block, inputs: set[str]) -> None:
         info = BLOCKS[blk.type]
@@ -349,7 +357,9 @@ class _Reader:
     # -- statements ----------------------------------------------------------------
 
     def stack(self, owner: _Block, name: str, pointer: str) -> list[Json]:
-        first, path = self.target(owner, name)
+        first, path = self.target(owner, name, "statement")
+        if first is None:
+            self.place(pointer, path, owner.id, empty=name)
         out: list[Json] = []
         elem = first
         while elem is not None:
@@ -414,6 +424,7 @@ class _Reader:
     def condition_input(self, owner: _Block, name: str, pointer: str, depth: int) -> Json | None:
         elem, path = self.target(owner, name)
         if elem is None:
+            self.place(pointer, path, owner.id, empty=name)
             return None
         blk = self.block(elem, f"{path}/block")
         return self.condition(blk, pointer, depth) if blk is not None else None

@@ -461,12 +461,23 @@ def test_compile_errors_name_the_block_and_its_element_path() -> None:
     )
 
 
-def test_an_empty_rule_is_located_at_its_block() -> None:
+def test_an_empty_rule_is_located_at_its_empty_inputs() -> None:
     with pytest.raises(CompileError) as info:
         compile_blockly(workspace(rule("r", num("n", "1"), "")), "w.xml")
-    assert [(d.code, d.node_id, d.pointer) for d in info.value.errors] == [
-        (codes.EMPTY_LIST, "r", "/xml/block[1]")
+    assert [(d.code, d.node_id, d.pointer, d.hint) for d in info.value.errors] == [
+        (
+            codes.EMPTY_LIST,
+            "r",
+            "/xml/block[1]/statement[THEN]",
+            "the THEN input is empty: plug a block into it",
+        )
     ]
+    with pytest.raises(CompileError) as info:
+        compile_blockly(workspace(block("gd_rule", "r")), "w.xml")
+    assert {(d.node_id, d.pointer) for d in info.value.errors} == {
+        ("r", "/xml/block[1]/value[WHEN]"),
+        ("r", "/xml/block[1]/statement[THEN]"),
+    }
 
 
 def test_warnings_of_a_compiled_workspace_are_located() -> None:
