@@ -88,6 +88,9 @@ class DslStrategy:
     # The fraction of calls whose trace the observer receives. A trace costs
     # a second, traced run (the reference evaluator), so it is sampled.
     trace_sample_rate: ClassVar[float] = 0.0
+    # An optional cap on VM steps per phase (defence in depth; the compile
+    # limits already bound every run). Exceeding it raises the limit class.
+    step_budget: ClassVar[int | None] = None
 
     def __init__(
         self,
@@ -213,6 +216,7 @@ class DslStrategy:
                 fields=fields,
                 data=event,
                 parent=parent,
+                budget=self.step_budget,
                 ids={"externalGameId": game, "externalTaskId": task, "externalUserId": user},
             )
         except vm.ExecutionError as exc:

@@ -17,6 +17,7 @@ from engine import game
 from engine.errors import use_exceptions
 from engine.game import (
     DslExecutionError,
+    DslLimitExceededError,
     DslStrategy,
     DslValidationError,
 )
@@ -348,3 +349,27 @@ def test_a_sampled_extend_call_traces_pre_and_post_with_either_kind_of_parent() 
         assert run(s.calculate_points(*IDS, {"x": 1})) == (8.0, "BasicEngagement")
         assert observer.records[0]["trace"] == want
     assert wrapped.variable_basic_points == 1  # the override went to a copy
+
+
+class HostLimit(HostError):
+    pass
+
+
+def test_a_step_budget_raises_the_limit_class_and_the_observer_sees_limit() -> None:
+    observer = RecordingObserver()
+    s = DslStrategy(Definition(FULL), None, CountingAnalytics({}, IDS), observer=observer)
+    s.step_budget = 1  # type: ignore[misc]
+    with pytest.raises(DslLimitExceededError) as info:
+        run(s.calculate_points(*IDS, {"x": 0}))
+    assert info.value.code == "DSL_LIMIT_EXCEEDED"
+    assert (observer.records[0]["status"], observer.records[0]["errorCode"]) == (
+        "limit",
+        "DSL_LIMIT_EXCEEDED",
+    )
+    use_exceptions(limit=HostLimit)
+    try:
+        with pytest.raises(HostLimit):
+            run(s.calculate_points(*IDS, {"x": 0}))
+        assert observer.records[1]["status"] == "limit"
+    finally:
+        use_exceptions()
