@@ -118,10 +118,11 @@ def _check_one(path: Path) -> tuple[list[Diagnostic], str | None]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="Diagnostics as readable lines, or one JSON document.",
+    help="Diagnostics as readable lines, one JSON document, or GitHub Actions "
+    "annotations (shown inline on a pull request).",
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) -> None:
@@ -159,6 +160,13 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
             "failed": len(bad),
         }
         click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    elif fmt == "github":
+        from dslc.cli.github import annotation
+
+        for path, diags, source in results:
+            for d in diags:
+                click.echo(annotation(d, str(path), source))
+        click.echo(f"checked {len(results)} files, {len(bad)} failed", err=True)
     else:
         for _path, diags, source in results:
             echo_diagnostics(diags, source)
