@@ -20,6 +20,7 @@ import vm
 from dslc import codes
 from dslc.blockly import blockly_to_json, json_to_blockly
 from dslc.diagnostics import CompileError, Diagnostic
+from tests.blockly.editor import losses
 from tests.blockly.support import load, same_program
 from tests.support import same
 
@@ -103,6 +104,11 @@ def test_every_written_program_reads_back_as_the_same_program(outcome: Outcome) 
         for w in outcome.written
         if not same_program(load(w.record["ast"]), load(blockly_to_json(w.xml)))
     ]
+    assert not problems, _report(problems)
+
+
+def test_gamess_editor_loads_every_written_workspace_whole(outcome: Outcome) -> None:
+    problems = [f"{w.record['id']}: {losses(w.xml)[:3]}" for w in outcome.written if losses(w.xml)]
     assert not problems, _report(problems)
 
 

@@ -13,6 +13,7 @@ from dslc.ids import fill_ids
 from dslc.to_json import program_to_json
 from dslc.validate import validate
 from tests.blockly import strategies
+from tests.blockly.editor import losses
 from tests.blockly.support import load, same_program
 from tests.text import strategies as any_ast
 
@@ -23,6 +24,7 @@ def test_programs_the_blocks_can_carry_round_trip(program: Program) -> None:
     program = fill_ids(program)
     assert not [d for d in validate(program) if d.is_error]
     xml = program_to_blockly(program).xml  # never refused
+    assert losses(xml) == []  # GAME's editor keeps every block
     back = blockly_to_json(xml)
     assert same_program(load(program_to_json(program)), load(back))
     # XML -> AST -> XML -> AST is a fixed point
