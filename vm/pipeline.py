@@ -26,7 +26,17 @@ from vm.errors import ExecutionError
 from vm.host import FieldCache, getter_of
 from vm.machine import RunResult
 from vm.program import Program
-from vm.runner import fetch_async, new_cache, run, run_async, run_phase, run_phase_async
+from vm.runner import (
+    check_budget,
+    check_data,
+    check_fields,
+    fetch_async,
+    new_cache,
+    run,
+    run_async,
+    run_phase,
+    run_phase_async,
+)
 
 
 class Score:
@@ -149,8 +159,10 @@ def score(
         if fields is not None and type(fields) is not dict:
             getter_of(fields)  # an async source: the TypeError names score_async
         return _from_run(run(program, "full", fields, data, None, budget))  # type: ignore[arg-type]
+    # The shapes run() checks, checked before the parent runs (TypeError).
+    event = {} if data is None else check_data(data)  # a fresh {}: a parent may write to it
+    check_budget(budget)
     cache = new_cache(program, fields)
-    event = data or {}
     builtin = _builtin(parent)
     if builtin is None:
         return _from_run(run_phase(program, "full", cache, event, {}, budget))
@@ -219,8 +231,10 @@ async def score_async(
     """
     if parent is None:
         return _from_run(await run_async(program, "full", fields, data, None, budget))  # type: ignore[arg-type]
+    event = {} if data is None else check_data(data)  # a fresh {}: a parent may write to it
+    check_budget(budget)
+    check_fields(fields)
     cache = new_cache(program, None)
-    event = data or {}
     builtin = _builtin(parent)
     if builtin is None:
         return _from_run(await run_phase_async(program, "full", cache, fields, event, {}, budget))

@@ -455,3 +455,62 @@ def test_a_mapping_that_is_not_a_dict_is_read_as_data() -> None:
     )
     assert vm.run(program, data=MappingProxyType({"x": 7})).points == 7
     assert drive(vm.run_async(program, data=MappingProxyType({"x": 8}))).points == 8
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "names"),
+    [
+        ({"data": [1]}, "data must be a mapping"),
+        ({"budget": "10"}, "budget must be an int"),
+        ({"budget": True}, "budget must be an int"),
+        ({"fields": [1]}, "fields must be a mapping"),
+    ],
+    ids=lambda v: str(v)[:40],
+)
+@pytest.mark.parametrize("mode", ["score", "score_async"])
+@pytest.mark.parametrize("parent", [None, "default"])
+def test_score_checks_the_same_shapes_before_the_parent_runs(
+    kwargs: dict[str, object], names: str, mode: str, parent: str | None
+) -> None:
+    program = PROGRAMS[0] if parent is None else PROGRAMS[2]
+    with pytest.raises(TypeError, match=names):
+        if mode == "score":
+            vm.score(program, parent=parent, **kwargs)  # type: ignore[arg-type]
+        else:
+            drive(vm.score_async(program, parent=parent, **kwargs))  # type: ignore[arg-type]
+
+
+ANALYTICS = (
+    "task.measurements_count",
+    "user.measurements_count",
+    "user.recent_measurements_count",
+    *FIELDS,
+    "externalGameId",
+    "externalTaskId",
+    "externalUserId",
+)
+
+
+@settings(
+    max_examples=max(10, EXAMPLES // 2),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(
+    st.sampled_from(["default", "constantEffortStrategy"]),
+    st.dictionaries(st.sampled_from(ANALYTICS), values()),
+    st.dictionaries(st.sampled_from(["x", "y", "z"]), values()),
+)
+def test_any_host_value_through_the_pipeline_gives_a_score_or_an_execution_error(
+    parent: str, fields: dict[str, object], data: dict[str, object]
+) -> None:
+    """The same through vm.score and vm.score_async, whose built-in parents
+    read the analytics fields too."""
+    for run in (
+        lambda: vm.score(PROGRAMS[2], Source(fields), data, parent),
+        lambda: drive(vm.score_async(PROGRAMS[2], Source(fields), data, parent)),
+    ):
+        try:
+            run()
+        except vm.ExecutionError as exc:
+            assert exc.code in CODES, exc
