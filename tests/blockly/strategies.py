@@ -1,7 +1,7 @@
 """Hypothesis strategies for programs GAME's blocks can carry: and/or of two
 conditions, numbers a JavaScript double holds exactly, text literals only
 where the editor takes text, statements in their sections and nothing after
-assign_points or veto. The unrestricted generator is ``tests.text.strategies``."""
+assign_points or veto. The unrestricted generator is ``tests.asts.any_programs``."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from dslc.diagnostics import CompileError
 from dslc.ids import fill_ids
 from dslc.to_json import program_to_json
 from dslc.validate import validate
+from tests import asts as any_ast
 from tests.blockly import strategies
 from tests.blockly.editor import losses
 from tests.blockly.support import load, same_program
-from tests.text import strategies as any_ast
 
 
 @settings(max_examples=60)
@@ -34,7 +34,7 @@ def test_programs_the_blocks_can_carry_round_trip(program: Program) -> None:
 
 
 @settings(max_examples=100)
-@given(any_ast.programs(), st.booleans())
+@given(any_ast.any_programs(), st.booleans())
 def test_any_program_is_written_faithfully_or_refused(program: Program, via_json: bool) -> None:
     """On the text front end's random ASTs (most of which GAME's blocks
     cannot carry): invalid programs are refused with their compile errors,

@@ -13,7 +13,8 @@ from dslc.ast import Program
 from dslc.ids import fill_ids
 from dslc.text import format_text, parse_header, program_to_text
 from dslc.text.parse import parse_built
-from tests.text.strategies import names, programs
+from tests.asts import any_programs as programs
+from tests.asts import names
 from tests.text.support import shape
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 import dslc
 import vm
+from tests.asts import inputs, programs
 from tests.support import same
 from tests.vm.images import make_image
-from tests.vm.test_vm_vs_reference import compile_or_reject, inputs, programs
+from tests.vm.test_vm_vs_reference import compile_or_reject
 from vm.opcodes import Op
 from vm.runner import run_reference, run_reference_async, translation
 from vm.translate import _HELPERS, Declined, translate
