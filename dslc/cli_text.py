@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from dslc import jsontext
 from dslc.ast import Program
+from dslc.codes import FILE_UNREADABLE
 from dslc.diagnostics import CompileError, Diagnostic, render
 from dslc.json_loader import load_and_validate, load_json
 from dslc.sources import (
@@ -23,6 +24,7 @@ from dslc.sources import (
     StrategySource,
     compile_source,
     parse_strategy,
+    read_source,
     write_atomically,
 )
 from dslc.text.compile import validate_text
@@ -39,12 +41,23 @@ def _echo_diagnostics(diags: list[Diagnostic], source: str | None) -> None:
 
 
 def _read(path: str) -> str:
+    """The text of FILE (or standard input); raises CompileError when it
+    cannot be read, is too large or is not UTF-8."""
     if path == STDIN:
-        return sys.stdin.read()
+        return jsontext.decode(sys.stdin.buffer.read(), "<stdin>", keep_offsets=False)
+    src = read_source(path)
+    if src.text is None:
+        diag = Diagnostic(FILE_UNREADABLE, "a compiled image, not text", filename=path)
+        raise CompileError([diag])
+    return src.text
+
+
+def _read_or_exit(path: str) -> str:
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise click.FileError(path, hint=str(exc)) from None
+        return _read(path)
+    except CompileError as exc:
+        _echo_diagnostics(exc.diagnostics, exc.source)
+        sys.exit(1)
 
 
 # -- fmt -------------------------------------------------------------------------
@@ -65,7 +78,12 @@ def fmt_command(files: tuple[str, ...], check: bool) -> None:
     """
     failed = changed = 0
     for path in files:
-        source = _read(path)
+        try:
+            source = _read(path)
+        except CompileError as exc:  # reported; the other files are still formatted
+            _echo_diagnostics(exc.diagnostics, exc.source)
+            failed += 1
+            continue
         name = "<stdin>" if path == STDIN else path
         try:
             formatted = format_text(source, name)
@@ -90,8 +108,8 @@ def fmt_command(files: tuple[str, ...], check: bool) -> None:
         else:
             try:
                 write_atomically(path, formatted.encode("utf-8"))
-            except OSError as exc:
-                click.echo(f"{name}: error: cannot write: {exc.strerror}", err=True)
+            except CompileError as exc:
+                _echo_diagnostics(exc.diagnostics, None)
                 failed += 1
                 continue
             click.echo(f"reformatted {name}", err=True)
@@ -133,7 +151,7 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
     JSON AST GAME's dashboard generates from a workspace. FILE '-' reads
     standard input.
     """
-    source = _read(file)
+    source = _read_or_exit(file)
     name = "<stdin>" if file == STDIN else file
     try:
         src = parse_strategy(name, source)

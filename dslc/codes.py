@@ -5,8 +5,9 @@ codes of this project are ``DSLC_*``. Codes are never renamed or reused: tools
 and CI configurations match on them. Add new ones at the end of their group.
 
 Runtime codes (``DSL_COMPARE_TYPE_MISMATCH`` ...) belong to the VM and live in
-``vm/errors.py``; the store's refusals (``DSLC_STORE_*``) in
-``store/definitions.py``, since neither package may import this one.
+``vm/errors.py``, since the VM may not import this package. The rules a
+stored strategy must satisfy (``dslc.accept``) keep the ``DSLC_STORE_*``
+codes they had when the store alone checked them.
 """
 
 from __future__ import annotations
@@ -98,3 +99,17 @@ RESULT_NOT_JSON = "DSLC_RESULT_NOT_JSON"
 
 # -- strategy tests (dslc.testing, ``dslc test``) ------------------------------
 TEST_FILE_INVALID = "DSLC_TEST_FILE_INVALID"
+
+# -- limits and files (dslc.limits, dslc.jsontext, dslc.sources) ------------
+SOURCE_TOO_LARGE = "DSLC_SOURCE_TOO_LARGE"
+JSON_NUMBER_TOO_LONG = "DSLC_JSON_NUMBER_TOO_LONG"
+FILE_NOT_WRITABLE = "DSLC_FILE_NOT_WRITABLE"
+
+# -- what a stored strategy must satisfy (dslc.accept; dslc check and the store)
+PARENT_FORBIDDEN = "DSLC_STORE_PARENT_FORBIDDEN"
+PARENT_REQUIRED = "DSLC_STORE_PARENT_REQUIRED"
+PARENT_UNKNOWN = "DSLC_STORE_PARENT_UNKNOWN"
+PARENT_VARIABLE_UNKNOWN = "DSLC_STORE_PARENT_VARIABLE_UNKNOWN"
+PARENT_VARIABLES_WITHOUT_PARENT = "DSLC_STORE_PARENT_VARIABLES_WITHOUT_PARENT"
+STRING_NUL = "DSLC_STRING_NUL"
+STRING_NOT_UNICODE = "DSLC_STRING_NOT_UNICODE"

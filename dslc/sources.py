@@ -29,17 +29,20 @@ but holds no strategy (an events file) is ``NotAStrategy``.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import shutil
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from dslc import codes
+from dslc import accept, codes, jsontext
+from dslc.ast import Loc
 from dslc.compiler import Compiled, compile_json_stages
 from dslc.diagnostics import CompileError, Diagnostic
+from dslc.validate import child_pointer
 
 DSL_FULL = "DSL_FULL"
 DSL_EXTEND = "DSL_EXTEND"
@@ -148,35 +151,17 @@ def kind_of(path: str | Path) -> str:
     return "json"
 
 
-def read_source(path: str | Path) -> SourceFile:
+def read_source(path: str | Path, *, limit: int | None = None) -> SourceFile:
     """Read a file's bytes, decoding all but images as UTF-8 (an editor's
-    byte order mark is dropped); unreadable or undecodable input is a
-    CompileError."""
+    byte order mark is dropped); unreadable, undecodable or oversized input
+    is a CompileError (the size is checked before the file is read:
+    ``dslc.limits``)."""
     name = str(path)
     kind = kind_of(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise CompileError(
-            [Diagnostic(FILE_UNREADABLE, f"cannot read: {exc.strerror}", filename=name)]
-        ) from None
+    raw = jsontext.read_file(name, limit=limit)
     if kind == "image":
         return SourceFile(name, kind, data=raw)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CompileError(
-            [
-                Diagnostic(
-                    FILE_UNREADABLE,
-                    f"not UTF-8 text: {exc.reason}",
-                    start=exc.start,
-                    end=exc.end,
-                    filename=name,
-                )
-            ]
-        ) from None
-    return SourceFile(name, kind, text=text)
+    return SourceFile(name, kind, text=jsontext.decode(raw, name, limit=limit, keep_offsets=False))
 
 
 def read_strategies(path: str | Path) -> list[StrategySource]:
@@ -283,27 +268,9 @@ READERS: dict[str, Reader] = {
 
 
 def _decode_json(filename: str, text: str) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CompileError(
-            [
-                Diagnostic(
-                    JSON_SYNTAX,
-                    f"invalid JSON: {exc.msg}",
-                    start=exc.pos,
-                    end=exc.pos + 1,
-                    filename=filename,
-                )
-            ],
-            text,
-        ) from None
-    except RecursionError:
-        # Python's JSON parser recurses once per level; programs nest 32.
-        message = "the JSON nests too deeply to read (programs may nest 32 levels)"
-        raise CompileError(
-            [Diagnostic(codes.JSON_TOO_DEEP, message, filename=filename)], text
-        ) from None
+    # One JSON reader for every input (dslc.jsontext): located errors for
+    # syntax, huge integers, NaN, lone surrogates and deep nesting.
+    return jsontext.loads(text, filename)
 
 
 def _from_json(filename: str, value: object, where: str, pointer: str) -> StrategySource:
@@ -370,23 +337,15 @@ class OptionError(ValueError):
 
 def json_option(value: str) -> object:
     """An option's JSON value, given inline or as ``@path/to/file.json``
-    (``dslc run`` and ``dslc store score`` read them alike)."""
-    text = value
-    if value.startswith("@"):
-        try:
-            text = Path(value[1:]).read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise OptionError(f"cannot read {value[1:]}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise OptionError(f"{value[1:]} is not UTF-8 text: {exc.reason}") from None
+    (``dslc run`` and ``dslc store score`` read them alike), read as every
+    JSON input is (``dslc.jsontext``: size limit, byte order mark, located
+    errors for huge integers, NaN, lone surrogates, deep nesting)."""
     try:
-        return json.loads(text)
-    except RecursionError:  # Python's parser recurses per level of nesting
-        raise OptionError("the JSON nests too deeply") from None
-    except json.JSONDecodeError as exc:
-        raise OptionError(
-            f"invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        if value.startswith("@"):
+            return jsontext.loads(jsontext.read_file(value[1:]), value[1:])
+        return jsontext.loads(value)
+    except CompileError as exc:
+        raise OptionError(jsontext.message(exc)) from None
 
 
 def json_object_option(value: str) -> dict[str, Any]:
@@ -402,12 +361,18 @@ def json_object_option(value: str) -> dict[str, Any]:
 
 def compile_source(src: StrategySource) -> Compiled:
     """Every stage for a strategy read from a file, through its kind's front
-    end (text wins when a record has both). Raises CompileError with the
-    source text attached, so diagnostics render with the line and a caret."""
+    end (text wins when a record has both), and what the store checks
+    besides (``dslc.accept``: the parent and its variables, storable
+    values), so a file that passes here is one the store accepts. Raises
+    CompileError with the source text attached, so diagnostics render with
+    the line and a caret."""
+    problems = _value_problems(src)
+    if problems:
+        raise CompileError(problems, src.text)
     if src.text is not None:
         from dslc.text.compile import compile_text_stages  # lark loads for text only
 
-        return compile_text_stages(src.text, src.filename)
+        return compile_text_stages(src.text, src.filename, stored=True)
     if src.blockly_xml is not None and (src.kind == "blockly" or src.ast is None):
         # Compiled from the XML, so that diagnostics name blocks.
         from dslc.blockly import compile_blockly_stages
@@ -424,20 +389,100 @@ def compile_source(src: StrategySource) -> Compiled:
                 )
             ]
         )
-    return compile_json_stages(src.ast, src.filename)
+    compiled = compile_json_stages(src.ast, src.filename)
+    if src.kind != "record":
+        return compiled  # a bare JSON AST says nothing of its type or parent
+    parents = _parent_problems(src)
+    if parents:
+        raise CompileError(compiled.diagnostics + parents)
+    return compiled
+
+
+def _value_problems(src: StrategySource) -> list[Diagnostic]:
+    pointer = "/astJson" if src.kind == "record" else ""
+    out = accept.value_problems(src.ast, pointer, filename=src.filename)
+    out += accept.value_problems(src.record, "", filename=src.filename)
+    return out
+
+
+def _parent_problems(src: StrategySource) -> list[Diagnostic]:
+    """A GAME record says its type and parent: the store's rules apply."""
+    if src.header.type not in (DSL_FULL, DSL_EXTEND):
+        return []  # GAME's own kinds (Python strategies) are not compiled here
+    ast = src.ast or {}
+    overrides = ast.get("parent_variables")
+    return accept.parent_problems(
+        src.header.type,
+        src.header.parent,
+        overrides if isinstance(overrides, dict) else None,
+        parent_loc=Loc(pointer="/parentStrategyId"),
+        variable_loc=lambda key: Loc(pointer=child_pointer("/astJson/parent_variables", key)),
+        filename=src.filename,
+    )
 
 
 def write_atomically(path: str | Path, data: bytes) -> None:
-    """Write next to the target, then rename over it: a failure (a full disk,
-    an interrupt) never leaves a half-written file where a good one was.
-    Raises OSError; the temporary file is removed."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    """Replace the file at ``path`` with ``data``, all or nothing.
+
+    - A symbolic link is written through: its target is replaced and the
+      link stays a link (as editors and formatters do).
+    - The data goes to a temporary file created exclusively (``O_EXCL``,
+      ``O_NOFOLLOW``, an unpredictable name: ``tempfile.mkstemp``) in the
+      target's directory, then is renamed over the target: nothing planted
+      beside the target can redirect the write, and a failure (a full disk,
+      an interrupt) never leaves a half-written file where a good one was.
+    - A read-only file (no write permission bit, so root is refused too) is
+      not replaced; a rewritten file keeps its mode (and, when allowed, its
+      owner); a new one gets the usual ``0o666`` minus the umask.
+
+    Raises CompileError with ``DSLC_FILE_NOT_WRITABLE`` and the path; the
+    temporary file is removed.
+    """
+    name = str(path)
+    target = Path(os.path.realpath(path))
     try:
-        tmp.write_bytes(data)
-        if target.exists():
-            shutil.copymode(target, tmp)  # a rewritten file keeps its permissions
+        info: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        _not_writable(name, f"cannot write: {exc.strerror}")
+    if info is not None:
+        if not stat.S_ISREG(info.st_mode):
+            _not_writable(name, "cannot write: not a regular file")
+        if not info.st_mode & 0o222 or not os.access(target, os.W_OK):
+            _not_writable(name, "the file is read-only; not replaced")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        _not_writable(name, f"cannot write: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            if info is not None:
+                os.fchmod(handle.fileno(), stat.S_IMODE(info.st_mode))
+                if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                    # Only root may give a file away; otherwise the mode is kept.
+                    with contextlib.suppress(PermissionError):
+                        os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+            else:
+                os.fchmod(handle.fileno(), 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        _not_writable(name, f"cannot write: {exc.strerror}")
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _not_writable(name: str, message: str) -> NoReturn:
+    raise CompileError([Diagnostic(codes.FILE_NOT_WRITABLE, message, filename=name)])
+
+
+def _umask() -> int:
+    # The only way to read the umask is to set it; set it straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -214,7 +214,15 @@ class _Walk:
         ]
 
     def _parent_variables(self, program: Program, prog_id: str) -> None:
-        for key in program.parent_variables or {}:
+        for key, value in (program.parent_variables or {}).items():
+            if isinstance(value, float) and not math.isfinite(value):
+                # The image has no place for it (the verifier refuses one).
+                self.bag.error(
+                    codes.PARENT_VARIABLE_VALUE,
+                    f"parent_variables[{quote(key)}] must be a finite number, not {value!r}",
+                    node_id=prog_id,
+                    loc=_sub_loc(program.loc, "parent_variables", key),
+                )
             if not key.startswith(PARENT_VARIABLE_PREFIX):
                 self.bag.error(
                     codes.PARENT_VARIABLE_KEY,

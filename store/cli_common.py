@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,9 +15,11 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
+from dslc import jsontext
+from dslc.diagnostics import CompileError
 from store import toolchain
 from store.db import DEFAULT_URL, ENV_VAR, Database
-from store.errors import StoreError
+from store.errors import NotFound, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
 
@@ -96,7 +99,11 @@ def resolve_ref(service: StrategyService, realm: str, ref: str) -> StrategyRead:
         return service.get(realm, ref)
     match = NAME_AT_VERSION.match(ref)
     if match:
-        return service.find(realm, match["name"], int(match["version"]))
+        digits = match["version"].lstrip("0") or "0"
+        if len(digits) > 10:  # no version is that large (and int() of it may be refused)
+            name = match["name"]
+            raise NotFound(f"no strategy {name!r} version {digits[:12]}... in realm {realm!r}")
+        return service.find(realm, match["name"], int(digits))
     return service.find(realm, ref)
 
 
@@ -124,6 +131,30 @@ def program_from_file(path: Path) -> dict[str, Any]:
     if "parentStrategyId" in src.record:
         payload["parentStrategyId"] = src.header.parent
     return payload
+
+
+def read_document(path: str, what: str) -> Any:
+    """A JSON file (``-``: standard input) read as every tool reads JSON
+    (``dslc.jsontext``): size limit, byte order mark, located errors."""
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else jsontext.read_file(path)
+        return jsontext.loads(raw, "<stdin>" if path == "-" else path)
+    except CompileError as exc:
+        message = jsontext.message(exc)
+        if exc.diagnostics[0].code.startswith("DSLC_JSON_"):
+            name = exc.diagnostics[0].filename or "the value"
+            bare = jsontext.message(exc, with_name=False).removeprefix("invalid JSON: ")
+            message = f"{name} is not valid JSON: {bare}"
+        raise StoreCliError(message if what == path else f"{what}: {message}") from None
+
+
+def read_file_text(path: Path) -> str:
+    """A text file (a Blockly workspace, say): within the size limit and
+    UTF-8, else a one-line error naming the file."""
+    try:
+        return jsontext.decode(jsontext.read_file(str(path)), str(path), keep_offsets=False)
+    except CompileError as exc:
+        raise StoreCliError(jsontext.message(exc)) from None
 
 
 def json_object(value: str | None, option: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from store.cli_common import (
     errors_as_lines,
     open_database,
     program_from_file,
+    read_file_text,
     resolve_ref,
     summary,
 )
@@ -100,7 +101,7 @@ def create_command(
     if parent is not None or "parentStrategyId" not in payload:
         payload["parentStrategyId"] = parent
     if blockly is not None:
-        payload["blocklyXml"] = blockly.read_text(encoding="utf-8")
+        payload["blocklyXml"] = read_file_text(blockly)
     with open_database(db_url) as db:
         row = StrategyService(db).create(realm, payload)
     click.echo(f"created {summary(row)}")
@@ -158,7 +159,7 @@ def update_command(
     if description is not None:
         changes["description"] = description
     if blockly is not None:
-        changes["blocklyXml"] = blockly.read_text(encoding="utf-8")
+        changes["blocklyXml"] = read_file_text(blockly)
     if experiment_tag is not None:
         changes["experimentTag"] = experiment_tag
     if not changes:

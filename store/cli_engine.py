@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from store.cli_common import (
     errors_as_lines,
     json_object,
     open_database,
+    read_document,
     resolve_ref,
     summary,
 )
@@ -173,13 +172,7 @@ def read_events(source: str, default_ref: str | None) -> list[Event]:
     """The events of an --events file (``-``: stdin), all checked before any
     is scored: a malformed file is one error, not a half-scored batch."""
     name = "<stdin>" if source == "-" else source
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        document = json.loads(text)
-    except OSError as exc:
-        raise StoreCliError(f"--events: cannot read {name}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise StoreCliError(f"--events: {name} is not valid JSON: {exc}") from None
+    document = read_document(source, "--events")
     if not isinstance(document, list):
         raise StoreCliError(f"--events: {name} must hold a JSON list of events")
     return [_event(item, f"{name}[{index}]", default_ref) for index, item in enumerate(document)]

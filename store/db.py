@@ -45,9 +45,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# The backends the store is built and tested for, and the drivers it ships.
+SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER@HOST/DB (postgresql+psycopg://...)"
+_SUPPORTED = {("sqlite", "pysqlite"), ("postgresql", "psycopg")}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    try:
+        parsed = make_url(url)
+        backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    except Exception:  # ArgumentError, or a plugin's own error for a bad URL
+        raise DatabaseError(f"not a database URL: {url!r} (supported: {SUPPORTED_URLS})") from None
+    if (backend, driver) not in _SUPPORTED:
+        raise DatabaseError(
+            f"unsupported database URL scheme {parsed.drivername!r} (supported: {SUPPORTED_URLS})"
+        )
+    if backend == "sqlite":
         return _sqlite_engine(url, **kwargs)
     return create_engine(url, **kwargs)
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+from dslc import codes
 from store import cache, toolchain
 from store.errors import InvalidDefinition
 from store.models import StrategyType
 
 # Store-level diagnostic codes (the compiler's own are in ``dslc.codes``).
-PARENT_FORBIDDEN = "DSLC_STORE_PARENT_FORBIDDEN"
-PARENT_REQUIRED = "DSLC_STORE_PARENT_REQUIRED"
-PARENT_UNKNOWN = "DSLC_STORE_PARENT_UNKNOWN"
-PARENT_VARIABLE_UNKNOWN = "DSLC_STORE_PARENT_VARIABLE_UNKNOWN"
-PARENT_VARIABLES_WITHOUT_PARENT = "DSLC_STORE_PARENT_VARIABLES_WITHOUT_PARENT"
+# The parent rules are dslc's (``dslc.accept``), shared with ``dslc check``.
+PARENT_FORBIDDEN = codes.PARENT_FORBIDDEN
+PARENT_REQUIRED = codes.PARENT_REQUIRED
+PARENT_UNKNOWN = codes.PARENT_UNKNOWN
+PARENT_VARIABLE_UNKNOWN = codes.PARENT_VARIABLE_UNKNOWN
+PARENT_VARIABLES_WITHOUT_PARENT = codes.PARENT_VARIABLES_WITHOUT_PARENT
 SOURCE_MISMATCH = "DSLC_STORE_SOURCE_MISMATCH"
 PROGRAM_MISSING = "DSLC_STORE_PROGRAM_MISSING"
 TYPE_NOT_AUTHORED = "DSLC_STORE_TYPE_NOT_AUTHORED"
@@ -28,14 +30,7 @@ TYPE_NOT_AUTHORED = "DSLC_STORE_TYPE_NOT_AUTHORED"
 # implements ``default`` and ``constantEffortStrategy``; a DSL_EXTEND row
 # naming one of the others is stored, and runs in GAME's engine with GAME's
 # own parent instance (``engine.game.DslStrategy``).
-GAME_BUILTIN_IDS = (
-    "constantEffortStrategy",
-    "default",
-    "getis_ord_gi_star",
-    "greencrowdStrategy",
-    "greengageStrategy",
-    "socio_bee",
-)
+GAME_BUILTIN_IDS = tuple(sorted(toolchain.GAME_BUILTINS))
 
 
 def canonical_parent(parent: str | None) -> str | None:
@@ -150,60 +145,19 @@ def _from_header(
 
 
 def check_parent(name: str, type_: str, parent: str | None, ast: dict[str, Any]) -> None:
-    """DSL_FULL has no parent; DSL_EXTEND names a registered built-in and
-    overrides only variables that built-in has."""
-    overrides = ast.get("parent_variables") or {}
-    if type_ == StrategyType.DSL_FULL:
-        if parent is not None:
-            _refuse(
-                f"{name!r} cannot have a parent",
-                PARENT_FORBIDDEN,
-                f"a DSL_FULL strategy has no parent, got parentStrategyId {parent!r}",
-                "/parentStrategyId",
-            )
-        if overrides:
-            _refuse(
-                f"{name!r} overrides parent variables without a parent",
-                PARENT_VARIABLES_WITHOUT_PARENT,
-                "parent_variables only apply to a DSL_EXTEND strategy",
-                "/astJson/parent_variables",
-            )
-        return
-    if not parent:
-        _refuse(
-            f"{name!r} needs a parent",
-            PARENT_REQUIRED,
-            "a DSL_EXTEND strategy needs parentStrategyId naming a built-in",
-            "/parentStrategyId",
-        )
-    registry = toolchain.builtin_registry()
-    if runs_in_game_only(parent):
-        # GAME's own built-in: its variables are GAME's to check.
-        return
-    if parent not in registry:
-        known = ", ".join(dict.fromkeys([*registry.ids(), *GAME_BUILTIN_IDS]))
-        _refuse(
-            f"{name!r} extends an unknown strategy",
-            PARENT_UNKNOWN,
-            f"parentStrategyId {parent!r} is not a built-in of GAME's registry (known: {known})",
-            "/parentStrategyId",
-        )
-    if not isinstance(overrides, dict):
-        return  # the compiler reports a malformed parent_variables
-    allowed = registry.get(parent).default_variables()
-    diagnostics = [
-        {
-            "code": PARENT_VARIABLE_UNKNOWN,
-            "severity": "error",
-            "message": f"built-in {parent!r} has no variable {key!r} "
-            f"(it has: {', '.join(sorted(allowed))})",
-            "pointer": f"/astJson/parent_variables/{_escape(key)}",
-        }
-        for key in overrides
-        if key not in allowed
-    ]
+    """DSL_FULL has no parent; DSL_EXTEND names a known built-in and
+    overrides only variables that built-in has: ``dslc.accept``'s rules, the
+    ones ``dslc check`` applies."""
+    diagnostics = toolchain.parent_problems(type_, parent, ast.get("parent_variables"))
     if diagnostics:
-        raise InvalidDefinition(f"{name!r} overrides unknown parent variables", diagnostics)
+        summary = {
+            PARENT_FORBIDDEN: f"{name!r} cannot have a parent",
+            PARENT_REQUIRED: f"{name!r} needs a parent",
+            PARENT_UNKNOWN: f"{name!r} extends an unknown strategy",
+            PARENT_VARIABLE_UNKNOWN: f"{name!r} overrides unknown parent variables",
+            PARENT_VARIABLES_WITHOUT_PARENT: f"{name!r} has parent variables but no parent",
+        }.get(str(diagnostics[0]["code"]), f"{name!r} has an unacceptable parent")
+        raise InvalidDefinition(summary, diagnostics)
 
 
 def _refuse(summary: str, code: str, message: str, pointer: str) -> NoReturn:

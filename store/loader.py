@@ -39,9 +39,9 @@ from sqlalchemy import (
     select,
 )
 
-from store import cache, definitions, notify, toolchain
+from store import cache, definitions, notify, schemas, toolchain
 from store.db import Database
-from store.errors import ImageRejected, InvalidDefinition, NotFound
+from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotFound
 from store.models import (
     StrategyBytecode,
     StrategyDefinition,
@@ -162,11 +162,18 @@ class StrategyLoader:
 
     def load(self, ref: str, *, realm_id: str | None = None) -> LoadedStrategy:
         """The program behind a game's or task's strategy id (PUBLISHED only)."""
+        if not isinstance(ref, str):
+            raise InvalidPayload(
+                f"a strategy id is a string ('custom:<uuid>' or a built-in id), "
+                f"got {type(ref).__name__}"
+            )
         served = self._served.get((ref, realm_id))
         if served is not None and (
             self.listener is not None or time.monotonic() - self._checked_at < self.ttl
         ):
             return served
+        if realm_id is not None:
+            realm_id = schemas.realm(realm_id)
         if ref.startswith(CUSTOM_PREFIX):
             if not self.watch:
                 return self._load(ref, parse_id(ref), realm_id, published_only=True)

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from store import toolchain
 from store.errors import InvalidPayload
 from store.models import StrategyStatus, StrategyType
 
@@ -35,6 +36,19 @@ MAX_AST_BYTES = 1 << 20
 AuthoredType = Literal["DSL_FULL", "DSL_EXTEND"]
 
 
+def _storable(value: str) -> str:
+    # Postgres refuses U+0000 in text and jsonb (SQLite would store it), and
+    # no encoding holds a lone surrogate: refused here, before any SQL, on
+    # both backends alike.
+    if "\x00" in value:
+        raise ValueError("must not contain U+0000 (databases refuse it)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (it has a lone surrogate)") from None
+    return value
+
+
 def _check_name(value: str) -> str:
     if value != value.strip():
         raise ValueError("must not start or end with whitespace")
@@ -44,7 +58,18 @@ def _check_name(value: str) -> str:
 
 
 def _check_ast(value: dict[str, Any]) -> dict[str, Any]:
-    # Postgres JSONB rejects NaN and infinities; so does the language.
+    # What a database would refuse (U+0000, lone surrogates, NaN and
+    # infinities) and nesting too deep to encode, found without recursion:
+    # dslc's rules (``dslc.accept``), the ones ``dslc check`` applies.
+    problems = toolchain.value_problems(value, "")
+    if problems:
+        first = problems[0]
+        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+        where = str(first.get("pointer") or "/")
+        where = where if len(where) <= 120 else where[:120] + "..."
+        raise ValueError(
+            f"must be plain JSON: {first['code']} at {where}: {first['message']}{more}"
+        )
     try:
         text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
@@ -54,10 +79,18 @@ def _check_ast(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), AfterValidator(_check_name)]
-RealmId = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_name)]
-ShortText = Annotated[str, Field(max_length=255)]
-LongText = Annotated[str, Field(max_length=MAX_TEXT)]
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_NAME),
+    AfterValidator(_storable),
+    AfterValidator(_check_name),
+]
+RealmId = Annotated[
+    str, Field(min_length=1, max_length=255), AfterValidator(_storable), AfterValidator(_check_name)
+]
+ShortText = Annotated[str, Field(max_length=255), AfterValidator(_storable)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_storable)]
+XmlText = Annotated[str, Field(max_length=MAX_XML), AfterValidator(_storable)]
 AstJson = Annotated[dict[str, Any], AfterValidator(_check_ast)]
 
 _REALM = TypeAdapter(RealmId)
@@ -83,7 +116,7 @@ class StrategyCreate(_Strict):
     parentStrategyId: ShortText | None = None
     astJson: AstJson | None = None
     sourceText: LongText | None = None
-    blocklyXml: Annotated[str, Field(max_length=MAX_XML)] | None = None
+    blocklyXml: XmlText | None = None
     createdBy: ShortText | None = None
     experimentTag: ShortText | None = None
     apiKey_used: ShortText | None = None
@@ -110,7 +143,7 @@ class StrategyUpdate(_Strict):
     parentStrategyId: ShortText | None = None
     astJson: AstJson | None = None
     sourceText: LongText | None = None
-    blocklyXml: Annotated[str, Field(max_length=MAX_XML)] | None = None
+    blocklyXml: XmlText | None = None
     experimentTag: ShortText | None = None
     createdBy: ShortText | None = None
     apiKey_used: ShortText | None = None

@@ -145,8 +145,9 @@ class StrategyService:
     def rollback(self, realm_id: str, name: str, version: int) -> StrategyRead:
         """Publish ``version`` of the family again; the published one is archived."""
         realm = schemas.realm(realm_id)
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise InvalidPayload(f"invalid version {version!r}: a positive integer is needed")
+        _check_name(name)
+        if not _version_exists(version):
+            raise NotFound(f"strategy {name!r} has no version {version} in realm {realm!r}")
         with self.db.transaction() as session:
             row = session.scalar(
                 _family(realm, name).where(StrategyDefinition.version == version).with_for_update()
@@ -179,6 +180,9 @@ class StrategyService:
     def find(self, realm_id: str, name: str, version: int | None = None) -> StrategyRead:
         """A version of the family ``name``: the given one, else the newest."""
         realm = schemas.realm(realm_id)
+        _check_name(name)
+        if version is not None and not _version_exists(version):
+            raise NotFound(f"no strategy {name!r} version {version} in realm {realm!r}")
         query = _family(realm, name).order_by(StrategyDefinition.version.desc()).limit(1)
         if version is not None:
             query = query.where(StrategyDefinition.version == version)
@@ -202,6 +206,7 @@ class StrategyService:
         if status is not None:
             query = query.where(StrategyDefinition.status == _status(status))
         if name is not None:
+            _check_name(name)
             query = query.where(StrategyDefinition.name == name)
         query = query.order_by(StrategyDefinition.name, StrategyDefinition.version.desc())
         with self.db.reading() as session:
@@ -210,6 +215,7 @@ class StrategyService:
     def versions(self, realm_id: str, name: str) -> builtins.list[StrategyRead]:
         """Every version of a family, newest first."""
         realm = schemas.realm(realm_id)
+        _check_name(name)
         query = _family(realm, name).order_by(StrategyDefinition.version.desc())
         with self.db.reading() as session:
             rows = [StrategyRead.model_validate(row) for row in session.scalars(query)]
@@ -282,12 +288,33 @@ def _as_dict(payload: Any) -> Any:
     return dict(payload) if isinstance(payload, Mapping) else payload
 
 
-def _status(value: str) -> str:
+def _status(value: object) -> str:
+    known = ", ".join(s.value for s in StrategyStatus)
+    if not isinstance(value, str):
+        raise InvalidPayload(f"invalid status {value!r}: a string, one of {known}")
     try:
         return StrategyStatus(value.upper()).value
     except ValueError:
-        known = ", ".join(s.value for s in StrategyStatus)
         raise InvalidPayload(f"invalid status {value!r} (one of {known})") from None
+
+
+# Versions are stored in a 32-bit integer column: a larger one cannot exist
+# (and would overflow the database driver before the query ran).
+MAX_VERSION = 2**31 - 1
+
+
+def _version_exists(version: object) -> bool:
+    """False for a version no row can have; InvalidPayload for a non-integer."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise InvalidPayload(f"invalid version {version!r}: a positive integer is needed")
+    if version < 1:
+        raise InvalidPayload(f"invalid version {version}: a positive integer is needed")
+    return version <= MAX_VERSION
+
+
+def _check_name(name: object) -> None:
+    if not isinstance(name, str):
+        raise InvalidPayload(f"a strategy name is a string, got {type(name).__name__}")
 
 
 def _family(realm: str, name: str) -> Select[StrategyDefinition]:

@@ -27,11 +27,14 @@ from typing import Any, cast
 import dslc
 import vm
 import vm.image as vm_image
-from dslc import sources
+from dslc import accept, sources
+from dslc.accept import GAME_BUILTINS
+from dslc.ast import Loc
 from dslc.diagnostics import CompileError, line_col, render
 from dslc.json_output import NotJsonError
 from dslc.json_output import dumps as result_json
 from dslc.sources import Header, OptionError, StrategySource, json_object_option
+from dslc.validate import child_pointer
 from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotStrategies
 from vm import ExecutionError, Program, Score, VerifyError
 from vm.builtins import (
@@ -44,6 +47,7 @@ from vm.builtins import (
 )
 
 __all__ = [
+    "GAME_BUILTINS",
     "STATS",
     "BuiltinRegistry",
     "BuiltinStrategy",
@@ -67,6 +71,7 @@ __all__ = [
     "format_version",
     "json_object_option",
     "load_image",
+    "parent_problems",
     "read_strategies",
     "read_strategy",
     "result_json",
@@ -75,6 +80,7 @@ __all__ = [
     "seal_image",
     "text_header",
     "text_to_json",
+    "value_problems",
 ]
 
 
@@ -145,7 +151,7 @@ def compile_program(ast: dict[str, Any], source_text: str | None, filename: str)
         if source_text is not None:
             from dslc.text import compile_text
 
-            image = compile_text(source_text, filename)
+            image = compile_text(source_text, filename, stored=True)
         else:
             image = dslc.compile_json(ast, filename)
     except CompileError as exc:
@@ -189,6 +195,25 @@ def text_header(source_text: str) -> dict[str, str | None]:
     from dslc.text import parse_header
 
     return parse_header(source_text)
+
+
+def parent_problems(type_: str, parent: str | None, overrides: object) -> list[dict[str, Any]]:
+    """``dslc.accept``'s parent rules (the ones ``dslc check`` applies) for a
+    stored definition, located by JSON pointers into the payload."""
+    diagnostics = accept.parent_problems(
+        type_,
+        parent,
+        overrides if isinstance(overrides, dict) else None,
+        parent_loc=Loc(pointer="/parentStrategyId"),
+        variable_loc=lambda key: Loc(pointer=child_pointer("/astJson/parent_variables", key)),
+    )
+    return [d.to_dict() for d in diagnostics]
+
+
+def value_problems(value: object, pointer: str) -> list[dict[str, Any]]:
+    """``dslc.accept``'s storable-value rules (no U+0000, no lone surrogate,
+    finite numbers, bounded nesting), located by JSON pointers."""
+    return [d.to_dict() for d in accept.value_problems(value, pointer)]
 
 
 def load_image(image: bytes) -> Program:

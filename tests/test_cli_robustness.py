@@ -45,7 +45,7 @@ def test_check_reports_deep_json(deep_file: Path) -> None:
 def test_run_option_with_deep_json(deep_file: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "default.json"
     code, out = _invoke(["run", str(example), "--fields", f"@{deep_file}"])
-    assert code == 2  # a bad option value is a usage error
+    assert code == 1  # bad content in an option is bad input, like a bad file
     assert "nests too deeply" in out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import click
 
 from dslc import ir
 from dslc.cli.common import echo_diagnostics, fail, fail_compile
+from dslc.codes import FILE_UNREADABLE
 from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError, Diagnostic
 from dslc.sources import (
@@ -77,8 +79,8 @@ def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> No
         fail("the output would overwrite the input; pass -o")
     try:
         write_atomically(target, compiled.data)
-    except OSError as exc:
-        fail(f"cannot write {target}: {exc.strerror}")
+    except CompileError as exc:
+        fail_compile(exc)
     click.echo(f"{file} -> {target} ({len(compiled.data)} bytes)", err=True)
 
 
@@ -88,22 +90,42 @@ def _ast_dump(compiled: Compiled) -> str:
     return json.dumps(program_to_json(compiled.ast), indent=2, ensure_ascii=False)
 
 
-def _collect(paths: tuple[str, ...]) -> Iterator[Path]:
+def _collect(paths: tuple[str, ...]) -> Iterator[tuple[Path, Diagnostic | None]]:
+    """Every file to check, or a folder that could not be read (an error:
+    the strategies in it would otherwise go unchecked without a word)."""
     for p in paths:
         path = Path(p)
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if (
-                    child.is_file()
-                    and child.suffix.lower() in SOURCE_SUFFIXES
-                    and not child.name.endswith(TEST_SUFFIX)  # strategy tests (dslc test)
-                ):
-                    yield child
-        else:
-            yield path
+        if not path.is_dir():
+            yield path, None
+            continue
+        unreadable: list[OSError] = []
+        found: list[Path] = []
+        for folder, subdirs, names in os.walk(path, onerror=unreadable.append):
+            subdirs.sort()
+            found.extend(
+                Path(folder, name)
+                for name in names
+                if Path(name).suffix.lower() in SOURCE_SUFFIXES
+                and not name.endswith(TEST_SUFFIX)  # strategy tests (dslc test)
+            )
+        for child in sorted(found):
+            if child.is_file():
+                yield child, None
+        for exc in unreadable:
+            where = str(exc.filename or path)
+            yield (
+                Path(where),
+                Diagnostic(
+                    FILE_UNREADABLE,
+                    f"cannot read this folder: {exc.strerror}; its strategies were not checked",
+                    filename=where,
+                ),
+            )
 
 
-def _check_one(path: Path) -> tuple[list[Diagnostic], str | None]:
+def _check_one(path: Path, problem: Diagnostic | None) -> tuple[list[Diagnostic], str | None]:
+    if problem is not None:
+        return [problem], None
     if kind_of(path) == "image":
         return [], None
     try:
@@ -136,11 +158,11 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
 
         with Progress(transient=True) as progress:
             task = progress.add_task("checking", total=len(files))
-            for path in files:
-                results.append((path, *_check_one(path)))
+            for path, problem in files:
+                results.append((path, *_check_one(path, problem)))
                 progress.advance(task)
     else:
-        results = [(path, *_check_one(path)) for path in files]
+        results = [(path, *_check_one(path, problem)) for path, problem in files]
 
     def failing(diags: list[Diagnostic]) -> bool:
         return any(d.is_error or warnings_as_errors for d in diags)

@@ -37,13 +37,17 @@ def fail(message: str) -> NoReturn:
 
 
 def json_argument(value: str | None, what: str) -> Any:
-    """Parse an option given as inline JSON or as ``@path/to/file.json``."""
+    """Parse an option given as inline JSON or as ``@path/to/file.json``
+    (read as ``dslc.jsontext`` reads any JSON: size limit, byte order mark,
+    located errors)."""
     if value is None:
         return None
     try:
         return json_option(value)
     except OptionError as exc:
-        raise click.BadParameter(str(exc), param_hint=what) from None
+        # Bad content in an option's value is bad input (exit 1), like a bad
+        # file; click's exit 2 stays for misused options.
+        fail(f"{what}: {exc}")
 
 
 def json_object_argument(value: str | None, what: str) -> dict[str, Any] | None:
@@ -52,4 +56,6 @@ def json_object_argument(value: str | None, what: str) -> dict[str, Any] | None:
     try:
         return json_object_option(value)
     except OptionError as exc:
-        raise click.BadParameter(str(exc), param_hint=what) from None
+        # Bad content in an option's value is bad input (exit 1), like a bad
+        # file; click's exit 2 stays for misused options.
+        fail(f"{what}: {exc}")

@@ -128,6 +128,8 @@ def run_command(
             ).as_dict()
     except ExecutionError as exc:
         fail(f"{file}: runtime error[{exc.code}]{_at(exc)}: {exc.detail}")
+    except TypeError as exc:  # the VM's documented refusal of a wrongly shaped argument
+        fail(f"{file}: {exc}")
     if parent_id is not None:
         out["extends"] = parent_id
     if trace:

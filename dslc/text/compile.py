@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from dslc import accept
 from dslc.ast import Loc, Program
 from dslc.compiler import Compiled, compile_front
 from dslc.diagnostics import CompileError, Diagnostic
 from dslc.frontend import Front, ast_front
 from dslc.text.build import Built
 from dslc.text.parse import parse_built
+from dslc.text.syntax import unstorable_strings
 from dslc.text.words import TEXT
 from dslc.validate import MAX_DEPTH, MAX_NODES
 from dslc.vocabulary import Vocabulary
@@ -21,12 +23,22 @@ def text_front(
     *,
     max_depth: int = MAX_DEPTH,
     max_nodes: int = MAX_NODES,
+    stored: bool = False,
 ) -> Front:
     """Parse, fill ids and validate a text program once, with messages in
-    the text's words. Raises CompileError with the source attached."""
+    the text's words. Raises CompileError with the source attached.
+
+    ``stored=True`` adds what the store requires besides the language
+    (``dslc.accept``): a known parent and its variables, no U+0000 in a
+    string. ``dslc check``, ``dslc compile`` and the store set it."""
+    unstorable = unstorable_strings(source, filename, nul=stored)
+    if unstorable:  # checked before any work
+        raise CompileError(unstorable, source)
     built, diags = parse_built(source, filename)
     if built is None:
         raise CompileError(diags, source)
+    if stored:
+        diags = diags + parent_problems(built, filename)
     return ast_front(
         built.program,
         strict_types=True,
@@ -36,6 +48,29 @@ def text_front(
         prior=diags,
         max_depth=max_depth,
         max_nodes=max_nodes,
+    )
+
+
+def parent_problems(built: Built, filename: str) -> list[Diagnostic]:
+    """The store's parent rules (``dslc.accept``), located in the text: the
+    ``extends`` line and each parent variable's line."""
+    spans = {key: (start, end) for key, start, end in built.outline.anchors if len(key) <= 2}
+    variables = list(built.program.parent_variables or {})
+
+    def variable_loc(key: str) -> Loc:
+        index = variables.index(key) if key in variables else -1
+        start, end = spans.get(("variable", index), spans.get(("variables",), (-1, -1)))
+        return Loc(start=start, end=end)
+
+    where = spans.get(("extends",), spans.get(("strategy",), (0, 0)))
+    parent = built.outline.header
+    return accept.parent_problems(
+        accept.DSL_EXTEND if parent is not None else accept.DSL_FULL,
+        parent,
+        built.program.parent_variables,
+        parent_loc=Loc(start=where[0], end=where[1]),
+        variable_loc=variable_loc,
+        filename=filename,
     )
 
 
@@ -50,18 +85,20 @@ def _words(built: Built) -> Vocabulary:
     return replace(TEXT, variable_locs=locs) if locs else TEXT
 
 
-def compile_text_stages(source: str, filename: str = "<input>") -> Compiled:
+def compile_text_stages(
+    source: str, filename: str = "<input>", *, stored: bool = False
+) -> Compiled:
     """Every stage for a text program (for tools that show them); raises
-    CompileError with the source attached."""
-    return compile_front(text_front(source, filename))
+    CompileError with the source attached. ``stored``: see ``text_front``."""
+    return compile_front(text_front(source, filename, stored=stored))
 
 
-def compile_text(source: str, filename: str = "<input>") -> bytes:
+def compile_text(source: str, filename: str = "<input>", *, stored: bool = False) -> bytes:
     """Compile a text program to image bytes. Raises CompileError with every
     diagnostic (``file:line:col`` spans; ``CompileError.render`` shows them
     with the source line and a caret). Type errors that are certain at
     compile time are errors for text input, not warnings as for JSON."""
-    return compile_text_stages(source, filename).data
+    return compile_text_stages(source, filename, stored=stored).data
 
 
 def validate_text(

@@ -9,6 +9,7 @@ rule or section, so one run reports every broken rule, not only the first.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from dslc import codes
+from dslc.accept import string_problem
 from dslc.diagnostics import Diagnostic
 from dslc.text.grammar import keywords, parser, terminal_pattern
 
@@ -123,6 +125,59 @@ def _paren_depth_error(source: str, filename: str | None) -> Diagnostic | None:
         elif text == ")":
             depth = max(0, depth - 1)
     return None
+
+
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+def unstorable_strings(source: str, filename: str | None, *, nul: bool) -> list[Diagnostic]:
+    """A lone surrogate (no image can hold one) and, with ``nul``, U+0000 (no
+    database stores it: ``dslc.accept``), written as such or as a ``\\u``
+    escape in a string."""
+    out: list[Diagnostic] = []
+    if (nul and "\x00" in source) or _has_surrogate(source):
+        for i, char in enumerate(source):
+            if (nul and char == "\x00") or 0xD800 <= ord(char) <= 0xDFFF:
+                out.append(
+                    Diagnostic(
+                        codes.TEXT_BAD_CHARACTER,
+                        f"the character {_char_name(char)} cannot be stored",
+                        start=i,
+                        end=i + 1,
+                        filename=filename,
+                    )
+                )
+                break
+    if "\\u" not in source:
+        return out
+    for match in _STRING_OR_COMMENT.finditer(source):
+        token = match.group()
+        if token[0] != '"' or "\\u" not in token:
+            continue
+        try:
+            value = json.loads(token)
+        except ValueError:
+            continue  # the parser reports a malformed string
+        problem = string_problem(value if nul else value.replace("\x00", ""))
+        if problem is not None:
+            out.append(
+                Diagnostic(
+                    codes.TEXT_BAD_STRING,
+                    f"this string {problem[1]}",
+                    start=match.start(),
+                    end=match.end(),
+                    filename=filename,
+                )
+            )
+    return out
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _blank(source: str, upto: int) -> str:
