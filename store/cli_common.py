@@ -15,13 +15,12 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from dslc import jsontext
-from dslc.diagnostics import CompileError
 from store import toolchain
 from store.db import DEFAULT_URL, ENV_VAR, Database
 from store.errors import NotFound, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
+from store.toolchain import CompileError, jsontext
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from dslc import codes
 from store import cache, toolchain
 from store.errors import InvalidDefinition
 from store.models import StrategyType
+from store.toolchain import codes
 
 # Store-level diagnostic codes (the compiler's own are in ``dslc.codes``).
 # The parent rules are dslc's (``dslc.accept``), shared with ``dslc check``.

@@ -27,7 +27,7 @@ from typing import Any, cast
 import dslc
 import vm
 import vm.image as vm_image
-from dslc import accept, sources
+from dslc import accept, codes, jsontext, sources
 from dslc.accept import GAME_BUILTINS
 from dslc.ast import Loc
 from dslc.diagnostics import CompileError, line_col, render
@@ -63,6 +63,7 @@ __all__ = [
     "blockly_of",
     "builtin_registry",
     "check_image_seal",
+    "codes",
     "compile_program",
     "compiler_fingerprint",
     "diagnostics_of",
@@ -70,6 +71,7 @@ __all__ = [
     "fingerprint_of",
     "format_version",
     "json_object_option",
+    "jsontext",
     "load_image",
     "parent_problems",
     "read_strategies",

@@ -98,8 +98,8 @@ def test_invalid_utf8_in_a_text_file_given_to_store_create(db: str, tmp_path: Pa
     path.write_bytes(b"strategy bad\n\xff\n")
     code, out = _invoke(["store", "create", "bad", "--file", str(path), "--db", db])
     assert code == 1
-    assert f"{path}: not UTF-8 text" in out and "(byte 13)" in out
-    assert codes.FILE_UNREADABLE in out
+    assert f"{path}: error[{codes.FILE_UNREADABLE}]: not UTF-8 text" in out
+    assert "(byte 13)" in out
 
 
 def test_invalid_utf8_in_a_fields_file(tmp_path: Path) -> None:
