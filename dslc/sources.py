@@ -114,7 +114,8 @@ class StrategySource:
             from dslc.blockly import blockly_to_json
 
             return blockly_to_json(self.blockly_xml, self.filename)
-        assert self.text is not None
+        if self.text is None:
+            raise CompileError([_no_program(self.filename)])
         from dslc.text.convert import text_to_json
 
         return text_to_json(self.text, self.filename)
@@ -379,16 +380,7 @@ def compile_source(src: StrategySource) -> Compiled:
 
         return compile_blockly_stages(src.blockly_xml, src.filename)
     if src.ast is None:
-        raise CompileError(
-            [
-                Diagnostic(
-                    codes.MISSING_KEY,
-                    "the record has no program (astJson, sourceText or blocklyXml)",
-                    pointer="",
-                    filename=src.filename,
-                )
-            ]
-        )
+        raise CompileError([_no_program(src.filename)])
     compiled = compile_json_stages(src.ast, src.filename)
     if src.kind != "record":
         return compiled  # a bare JSON AST says nothing of its type or parent
@@ -396,6 +388,15 @@ def compile_source(src: StrategySource) -> Compiled:
     if parents:
         raise CompileError(compiled.diagnostics + parents)
     return compiled
+
+
+def _no_program(filename: str) -> Diagnostic:
+    return Diagnostic(
+        codes.MISSING_KEY,
+        "the record has no program (astJson, sourceText or blocklyXml)",
+        pointer="",
+        filename=filename,
+    )
 
 
 def _value_problems(src: StrategySource) -> list[Diagnostic]:
