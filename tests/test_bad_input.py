@@ -165,7 +165,7 @@ def test_run_with_a_parent_whose_callback_data_is_a_list() -> None:
     example = str(EXAMPLES / "weekend_bonus.strat")
     parent = '{"points": 1, "case_name": "x", "callback_data": [1]}'
     code, out = _invoke(["run", example, "--phase", "post", "--parent", parent])
-    assert code == 1 and "--parent: callback_data must be a JSON object" in out
+    assert code == 1 and "--parent: " in out and "callback_data" in out
 
 
 @pytest.mark.parametrize("url", ["mysql://u@h/db", "oracle://h/x", "not a url", "sqlite+foo:///x"])
