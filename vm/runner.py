@@ -461,6 +461,22 @@ async def run_async(
     awaited (once), so the event loop is never blocked on the host."""
     _phase(program, phase)
     check_fields(fields)
+    if phase == "full" and budget is None and parent is None:
+        # One phase alone needs no shared field cache: the translated
+        # function keeps each field in a local, fetched once.
+        tr = translation(program, phase, is_async=True)
+        if tr is not None:
+            event = check_data(data)
+            try:
+                return await tr.function(fields, event, _EMPTY, 0, None, None)
+            except Fallback as fb:
+                cache = new_cache(program, None)
+                cache.slots = _prefill(program, tr, fb)
+                if isinstance(fb.cause, HostFetchError):
+                    fields = _ReplayingSource(fields, fb.cause)
+                return await run_phase_async(
+                    program, phase, cache, fields, event, None, None, translated=False
+                )
     cache = new_cache(program, None)
     return await run_phase_async(program, phase, cache, fields, data, parent, budget)
 

@@ -38,7 +38,7 @@ import ast
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import CodeType
+from types import CodeType, CoroutineType
 from typing import Any
 
 from vm.host import MISSING
@@ -118,7 +118,7 @@ async def _fetch_async(source: object, path: str) -> object:
         if source is None:
             return None
         value = source.get(path)  # type: ignore[attr-defined]
-        if inspect.isawaitable(value):
+        if type(value) is CoroutineType or inspect.isawaitable(value):
             value = await value
         return value
     except Exception as exc:

@@ -60,7 +60,10 @@ def test_examples_import_publish_and_score(tmp_path: Path) -> None:
     imported = _run("import", str(EXAMPLES), "--publish", "--db", db)
     assert imported.exit_code == 0, imported.output
     lines = imported.stdout.splitlines()
-    assert lines[-1] == f"{len(STRATEGIES)} imported, 0 failed, {len(STRATEGIES)} skipped"
+    # Skipped: each example's JSON twin, and its strategy tests (NAME.test.json).
+    skipped = 2 * len(STRATEGIES)
+    assert lines[-1] == f"{len(STRATEGIES)} imported, 0 failed, {skipped} skipped"
+    assert sum("strategy tests" in line for line in lines) == len(STRATEGIES)
     for stem, name in STRATEGIES.items():
         assert any(
             line.startswith(f"created, published: '{name}' version 1 (PUBLISHED)")
