@@ -32,11 +32,13 @@ from vm.runner import (
     check_fields,
     fetch_async,
     new_cache,
+    rerun_on_vm,
     run,
     run_async,
     run_phase,
     run_phase_async,
 )
+from vm.translate import Fallback
 
 
 class Score:
@@ -52,7 +54,12 @@ class Score:
         points: object,
         case_name: str | None,
         callback_data: dict[str, object] | None = None,
+        _working_data: object = None,
+        _matched: object = None,
+        _vetoed: object = None,
     ) -> None:
+        # The last three are a phase result's other values: a translated
+        # function (vm.translate) builds a Score directly from the six.
         self.points = points
         self.case_name = case_name
         self.callback_data: dict[str, object] = {} if callback_data is None else callback_data
@@ -99,6 +106,8 @@ class HostParent(Protocol):
 ParentArg = BuiltinStrategy | HostParent | str | None
 
 # The event's ids: static field paths, and the arguments a host parent takes.
+_EMPTY: Mapping[str, object] = {}
+
 ID_PATHS: tuple[str, ...] = ("externalGameId", "externalTaskId", "externalUserId")
 
 
@@ -154,8 +163,23 @@ def score(
     """Score one event. ``parent`` is None for DSL_FULL, else the built-in
     (an object of the BuiltinStrategy protocol, or a registered id)."""
     if parent is None:
-        # DSL_FULL: the full phase is the whole scoring (vm.run's hot path
-        # reaches the translated function with no field cache).
+        # DSL_FULL: the full phase is the whole scoring. The hot path: the
+        # translated function builds the Score itself (no field cache, no
+        # intermediate result object).
+        if (
+            type(fields) is dict
+            and budget is None
+            and (data is None or type(data) is dict)
+            and type(program) is Program
+        ):
+            tr = program.translated.get("full")
+            if tr is not None:
+                event: Mapping[str, object] = _EMPTY if data is None else data
+                get = fields.get
+                try:
+                    return tr.function(get, event, _EMPTY, 0, None, None, Score)
+                except Fallback as fb:
+                    return _from_run(rerun_on_vm(program, "full", tr, fb, get, event, _EMPTY, None))
         if fields is not None and type(fields) is not dict:
             getter_of(fields)  # an async source: the TypeError names score_async
         return _from_run(run(program, "full", fields, data, None, budget))  # type: ignore[arg-type]

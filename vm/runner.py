@@ -231,6 +231,7 @@ def run_phase(
                     st.points,
                     st.case_name,
                     st._callback_data,
+                    RunResult,
                 )
             except Fallback as fb:
                 if isinstance(fb.cause, HostFetchError):
@@ -280,6 +281,7 @@ async def run_phase_async(
                     st.points,
                     st.case_name,
                     st._callback_data,
+                    RunResult,
                 )
             except Fallback as fb:
                 if isinstance(fb.cause, HostFetchError):
@@ -364,9 +366,9 @@ def run(
                 data = _EMPTY
             get = fields.get
             try:
-                return tr.function(get, data, _EMPTY, 0, None, None)
+                return tr.function(get, data, _EMPTY, 0, None, None, RunResult)
             except Fallback as fb:
-                return _rerun(program, phase, tr, fb, get, data, _EMPTY, None)
+                return rerun_on_vm(program, phase, tr, fb, get, data, _EMPTY, None)
     return _run(program, phase, fields, data, parent, budget, translated=True)
 
 
@@ -411,9 +413,11 @@ def _run(
     if tr is not None:
         fast_get = get if fields is None or type(fields) is dict else guarded_getter(get)
         try:
-            return tr.function(fast_get, data, parent, st.points, st.case_name, st._callback_data)
+            return tr.function(
+                fast_get, data, parent, st.points, st.case_name, st._callback_data, RunResult
+            )
         except Fallback as fb:
-            return _rerun(program, phase, tr, fb, get, data, parent, budget)
+            return rerun_on_vm(program, phase, tr, fb, get, data, parent, budget)
     slots = program.empty_slots.copy()
     code = program.phases[phase]
     execute(program, code.entry, [], st, slots, get, data, parent, code.first_run, limit)
@@ -422,7 +426,7 @@ def _run(
     return st
 
 
-def _rerun(
+def rerun_on_vm(
     program: Program,
     phase: str,
     tr: Translated,
@@ -468,7 +472,7 @@ async def run_async(
         if tr is not None:
             event = check_data(data)
             try:
-                return await tr.function(fields, event, _EMPTY, 0, None, None)
+                return await tr.function(fields, event, _EMPTY, 0, None, None, RunResult)
             except Fallback as fb:
                 cache = new_cache(program, None)
                 cache.slots = _prefill(program, tr, fb)

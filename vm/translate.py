@@ -42,7 +42,6 @@ from types import CodeType, CoroutineType
 from typing import Any
 
 from vm.host import MISSING
-from vm.machine import RunResult
 from vm.opcodes import F_BRANCH, F_TERMINATOR, PARENT_ATTRS, PHASES, ROWS, Op
 from vm.values import INT64_MAX, INT64_MIN, arith, check_number, clamp, compare, to_int
 from vm.verify import VerifiedImage
@@ -125,24 +124,12 @@ async def _fetch_async(source: object, path: str) -> object:
         raise HostFetchError(path, exc) from None
 
 
-def make_result(
-    points: object,
-    case_name: object,
-    callback_data: dict[str, object] | None,
-    working_data: dict[str, object] | None,
-    matched: bool,
-    vetoed: bool,
-) -> RunResult:
-    return RunResult(points, case_name, callback_data, working_data, matched, vetoed)  # type: ignore[arg-type]
-
-
 _NUM = frozenset((int, float, bool))
 
 # The names a generated function may use besides its own locals.
 _HELPERS: dict[str, object] = {
     "_M": MISSING,
     "_N": _NUM,
-    "_R": make_result,
     "_fail": _fail,
     "_ckn": check_number,
     "_arith": arith,
@@ -589,7 +576,7 @@ class _Section:
     def _result(self, points: ast.expr, case: ast.expr, matched: bool, vetoed: bool) -> ast.Return:
         cb: ast.expr = _load("cb")
         wd: ast.expr = _load("wd") if self.phase == "pre" else _const(None)
-        return ast.Return(value=_call("_R", points, case, cb, wd, _const(matched), _const(vetoed)))
+        return ast.Return(value=_call("R", points, case, cb, wd, _const(matched), _const(vetoed)))
 
     def _statement(
         self, i: int, stack: list[ast.expr], ctx: _Ctx, out: list[ast.stmt]
@@ -773,7 +760,7 @@ def _function(section: _Section, name: str) -> tuple[ast.stmt, tuple[int, ...]]:
     guarded = ast.Try(body=body, handlers=[handler], orelse=[], finalbody=[])
     args = ast.arguments(
         posonlyargs=[],
-        args=[ast.arg(arg=a) for a in ("get", "data", "parent", "pts", "cn", "cb")],
+        args=[ast.arg(arg=a) for a in ("get", "data", "parent", "pts", "cn", "cb", "R")],
         kwonlyargs=[],
         kw_defaults=[],
         defaults=[],

@@ -120,7 +120,7 @@ def test_translated_async_runs_agree_with_the_vm(corpus_records: list[dict[str, 
     assert not problems, "\n".join(problems[:20])
 
 
-ALLOWED_NAMES = set(_HELPERS) | {"get", "data", "parent", "pts", "cn", "cb", "wd", "dict"}
+ALLOWED_NAMES = set(_HELPERS) | {"get", "data", "parent", "pts", "cn", "cb", "wd", "dict", "R"}
 
 
 def test_generated_code_names_only_its_helpers(corpus_records: list[dict[str, Any]]) -> None:
