@@ -21,6 +21,7 @@ from dslc.diagnostics import CompileError, Diagnostic, render
 from dslc.json_loader import load_and_validate, load_json
 from dslc.sources import (
     DSL_EXTEND,
+    TEXT_SUFFIXES,
     StrategySource,
     compile_source,
     parse_strategy,
@@ -31,6 +32,7 @@ from dslc.text.compile import validate_text
 from dslc.text.convert import json_to_text
 from dslc.text.format import format_text
 from dslc.to_json import program_to_json
+from dslc.walk import walk
 
 STDIN = "-"
 
@@ -64,19 +66,22 @@ def _read_or_exit(path: str) -> str:
 
 
 @click.command("fmt")
-@click.argument("files", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--check",
     is_flag=True,
     help="Change nothing; print a diff and exit 1 when a file is not formatted (for CI).",
 )
-def fmt_command(files: tuple[str, ...], check: bool) -> None:
-    """Rewrite text strategies (.strat) in the canonical layout.
+def fmt_command(paths: tuple[str, ...], check: bool) -> None:
+    """Rewrite text strategies (.strat files, or every .strat under a folder)
+    in the canonical layout.
 
-    Formatting keeps comments and is idempotent. FILE '-' formats standard
-    input to standard output.
+    Formatting keeps comments and is idempotent. Folders are walked as by
+    'dslc check' (hidden folders and virtual environments are left out).
+    PATH '-' formats standard input to standard output.
     """
     failed = changed = 0
+    files = [STDIN if str(p) == STDIN else str(p) for p in walk(paths, TEXT_SUFFIXES)]
     for path in files:
         try:
             source = _read(path)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +16,14 @@ from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError, Diagnostic
 from dslc.sources import (
     SOURCE_SUFFIXES,
+    NotAStrategy,
     compile_source,
     kind_of,
     read_strategy,
     write_atomically,
 )
 from dslc.testing import TEST_SUFFIX
+from dslc.walk import walk
 from vm.disasm import disassemble
 
 EMITS = ("image", "ast", "ir", "optimized", "asm")
@@ -90,49 +91,56 @@ def _ast_dump(compiled: Compiled) -> str:
     return json.dumps(program_to_json(compiled.ast), indent=2, ensure_ascii=False)
 
 
-def _collect(paths: tuple[str, ...]) -> Iterator[tuple[Path, Diagnostic | None]]:
-    """Every file to check, or a folder that could not be read (an error:
-    the strategies in it would otherwise go unchecked without a word)."""
-    for p in paths:
-        path = Path(p)
-        if not path.is_dir():
-            yield path, None
-            continue
-        unreadable: list[OSError] = []
-        found: list[Path] = []
-        for folder, subdirs, names in os.walk(path, onerror=unreadable.append):
-            subdirs.sort()
-            found.extend(
-                Path(folder, name)
-                for name in names
-                if Path(name).suffix.lower() in SOURCE_SUFFIXES
-                and not name.endswith(TEST_SUFFIX)  # strategy tests (dslc test)
-            )
-        for child in sorted(found):
-            if child.is_file():
-                yield child, None
-        for exc in unreadable:
-            where = str(exc.filename or path)
-            yield (
-                Path(where),
-                Diagnostic(
-                    FILE_UNREADABLE,
-                    f"cannot read this folder: {exc.strerror}; its strategies were not checked",
-                    filename=where,
-                ),
-            )
+def _collect(paths: tuple[str, ...]) -> Iterator[tuple[Path, Diagnostic | None, bool]]:
+    """Every file to check, whether it was found by walking a folder, or a
+    folder that could not be read (an error: the strategies in it would
+    otherwise go unchecked without a word)."""
+    named = {Path(p) for p in paths}
+    unreadable: list[OSError] = []
+    for path in walk(paths, SOURCE_SUFFIXES, unreadable):
+        if path in named:
+            yield path, None, False
+        elif not path.name.endswith(TEST_SUFFIX):  # strategy tests (dslc test)
+            yield path, None, True
+    for exc in unreadable:
+        where = str(exc.filename or ".")
+        problem = Diagnostic(
+            FILE_UNREADABLE,
+            f"cannot read this folder: {exc.strerror}; its strategies were not checked",
+            filename=where,
+        )
+        yield Path(where), problem, False
 
 
-def _check_one(path: Path, problem: Diagnostic | None) -> tuple[list[Diagnostic], str | None]:
+NOT_A_STRATEGY = "not a strategy"
+
+
+def _check_one(
+    path: Path, problem: Diagnostic | None, walked: bool
+) -> tuple[list[Diagnostic], str | None, str | None]:
+    """Diagnostics, the source text, and why the file was skipped (or None).
+    A JSON file met while walking a folder that holds no program (an events
+    file, a package.json) is skipped, not failed; one named on the command
+    line is checked whatever it holds."""
     if problem is not None:
-        return [problem], None
+        return [problem], None, None
     if kind_of(path) == "image":
-        return [], None
+        return [], None, None
     try:
         src = read_strategy(path)
-        return compile_source(src).diagnostics, src.text
+        if walked and src.kind == "json" and not _program_like(src.ast):
+            return [], None, f"{NOT_A_STRATEGY} (no program, no GAME record)"
+        return compile_source(src).diagnostics, src.text, None
+    except NotAStrategy as exc:
+        if walked:
+            return [], None, f"{NOT_A_STRATEGY} ({exc.reason})"
+        return exc.diagnostics, exc.source, None
     except CompileError as exc:
-        return exc.diagnostics, exc.source
+        return exc.diagnostics, exc.source, None
+
+
+def _program_like(ast: object) -> bool:
+    return isinstance(ast, dict) and (ast.get("type") == "program" or "rules" in ast)
 
 
 @click.command("check")
@@ -148,21 +156,28 @@ def _check_one(path: Path, problem: Diagnostic | None) -> tuple[list[Diagnostic]
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
 def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) -> None:
-    """Compile every strategy under PATHS (.json, .strat and .xml files) and report
-    all diagnostics. Exits 1 when any file has an error."""
+    """Compile every strategy under PATHS (.json, .strat and .xml files) and
+    report all diagnostics. Exits 1 when any file has an error.
+
+    Folders are walked without entering hidden ones (.git, .venv), virtual
+    environments, node_modules or __pycache__; a .json file found there that
+    holds no program (an events file) is reported as skipped.
+    """
     files = list(_collect(paths))
-    results: list[tuple[Path, list[Diagnostic], str | None]] = []
+    checked: list[tuple[Path, list[Diagnostic], str | None, str | None]] = []
     show_progress = fmt == "text" and sys.stderr.isatty() and len(files) > 20
     if show_progress:
         from rich.progress import Progress
 
         with Progress(transient=True) as progress:
             task = progress.add_task("checking", total=len(files))
-            for path, problem in files:
-                results.append((path, *_check_one(path, problem)))
+            for path, problem, walked in files:
+                checked.append((path, *_check_one(path, problem, walked)))
                 progress.advance(task)
     else:
-        results = [(path, *_check_one(path, problem)) for path, problem in files]
+        checked = [(path, *_check_one(path, problem, walked)) for path, problem, walked in files]
+    results = [(path, diags, source) for path, diags, source, skip in checked if skip is None]
+    skipped = [(path, skip) for path, _, _, skip in checked if skip is not None]
 
     def failing(diags: list[Diagnostic]) -> bool:
         return any(d.is_error or warnings_as_errors for d in diags)
@@ -178,6 +193,7 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
                 }
                 for path, diags, _ in results
             ],
+            "skipped": [{"path": str(path), "reason": why} for path, why in skipped],
             "checked": len(results),
             "failed": len(bad),
         }
@@ -190,6 +206,8 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
                 click.echo(annotation(d, str(path), source))
         click.echo(f"checked {len(results)} files, {len(bad)} failed", err=True)
     else:
+        for path, why in skipped:
+            click.echo(f"{path}: skipped: {why}", err=True)
         for _path, diags, source in results:
             echo_diagnostics(diags, source)
         n_err = sum(1 for _, diags, _ in results for d in diags if d.is_error)
@@ -197,7 +215,8 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
         click.echo(
             f"checked {len(results)} file{'s' if len(results) != 1 else ''}: "
             f"{n_err} error{'s' if n_err != 1 else ''}, "
-            f"{n_warn} warning{'s' if n_warn != 1 else ''}",
+            f"{n_warn} warning{'s' if n_warn != 1 else ''}"
+            + (f", {len(skipped)} skipped" if skipped else ""),
             err=True,
         )
     if bad:
