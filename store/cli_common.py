@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from store import toolchain
-from store.db import DEFAULT_URL, ENV_VAR, Database
+from store.db import DEFAULT_URL, ENV_VAR, Database, resolve_url
 from store.errors import NotFound, StoreError
 from store.schemas import StrategyRead
 from store.service import StrategyService
@@ -75,12 +76,32 @@ def errors_as_lines(func: F) -> F:
 
 
 @contextmanager
-def open_database(db_url: str | None) -> Iterator[Database]:
+def open_database(db_url: str | None, *, read_only: bool = False) -> Iterator[Database]:
+    """The store at DB_URL. A read-only command on a SQLite file that does
+    not exist is an error: SQLite would create an empty file (and a
+    misspelt path would go unnoticed)."""
+    if read_only:
+        missing = missing_sqlite_file(db_url)
+        if missing is not None:
+            raise StoreCliError(
+                f"no database at {missing} (create it with: dslc store init --db URL)"
+            )
     db = Database(db_url)
     try:
         yield db
     finally:
         db.dispose()
+
+
+def missing_sqlite_file(db_url: str | None) -> str | None:
+    """The path of a SQLite database file that does not exist, else None."""
+    url = make_url(resolve_url(db_url))
+    if url.get_backend_name() != "sqlite":
+        return None
+    path = url.database
+    if not path or path == ":memory:" or url.query.get("mode") == "memory":
+        return None
+    return None if Path(path).exists() else path
 
 
 def first_line(exc: BaseException) -> str:

@@ -122,7 +122,7 @@ def score_command(
         if fields_arg is not None or data_arg is not None:
             raise StoreCliError("--events cannot be combined with --fields or --data")
         events = read_events(events_file, ref)
-        with open_database(db_url) as db:
+        with open_database(db_url, read_only=True) as db:
             failed = _score_batch(_Strategies(db, realm, draft), events)
         if failed:
             click.echo(f"error: {failed} of {len(events)} events failed", err=True)
@@ -132,14 +132,14 @@ def score_command(
         raise StoreCliError("missing REF (or give --events with a strategy on every event)")
     fields = json_object(fields_arg, "--fields")
     data = json_object(data_arg, "--data")
-    with open_database(db_url) as db:
+    with open_database(db_url, read_only=True) as db:
         loaded = _Strategies(db, realm, draft).load(ref)
     try:
         result = loaded.score(fields=fields, data=data)
     except ExecutionError as exc:
         where = f" at node {exc.node_id}" if exc.node_id else ""
         raise StoreCliError(f"runtime error[{exc.code}]{where}: {exc.detail}") from exc
-    out: dict[str, Any] = {"strategy": loaded.ref}
+    out: dict[str, Any] = {"strategy": served_ref(loaded)}
     if loaded.definition is not None:
         out["name"] = loaded.definition.name
         out["version"] = loaded.definition.version
@@ -153,6 +153,14 @@ def score_command(
         click.echo(toolchain.result_json(out))
     except toolchain.NotJsonError as exc:
         raise StoreCliError(f"error[{exc.code}] at {exc.pointer}: {exc}") from exc
+
+
+def served_ref(loaded: LoadedStrategy) -> str:
+    """The id of the version that scored: after a rollback a family's newest
+    row (which NAME names) is not the one the engine serves."""
+    if loaded.definition is not None:
+        return f"custom:{loaded.definition.id}"
+    return loaded.ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +230,7 @@ def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
             # does not compile): this event fails, the batch goes on.
             out["error"] = {"code": None, "node_id": None, "message": str(exc)}
         else:
-            out["strategy"] = loaded.ref
+            out["strategy"] = served_ref(loaded)
             if loaded.definition is not None:
                 out["name"] = loaded.definition.name
                 out["version"] = loaded.definition.version

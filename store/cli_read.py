@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 
 import click
-from rich.table import Table
 
 from store import toolchain
 from store.cli_common import (
+    NAME_AT_VERSION,
+    UUID_REF,
     console,
     db_options,
     errors_as_lines,
@@ -19,22 +21,38 @@ from store.cli_common import (
 from store.schemas import StrategyRead
 from store.service import StrategyService
 
+COLUMNS = ("name", "version", "status", "type", "parent", "updated", "id")
 
-def _table(rows: list[StrategyRead], title: str) -> Table:
+
+def _cells(row: StrategyRead) -> tuple[str, ...]:
+    return (
+        row.name,
+        str(row.version),
+        row.status.value,
+        row.type.value,
+        row.parentStrategyId or "",
+        row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else "",
+        str(row.id),
+    )
+
+
+def _print_table(rows: list[StrategyRead], title: str) -> None:
+    """A table on a terminal; tab-separated lines, ids whole, when the output
+    goes to a pipe or a file (a script or grep reads them)."""
+    if not sys.stdout.isatty():
+        click.echo("\t".join(COLUMNS))
+        for row in rows:
+            click.echo("\t".join(cell.replace("\t", " ") for cell in _cells(row)))
+        return
+    from rich.table import Table
+
     table = Table(title=title)
-    for column in ("name", "version", "status", "type", "parent", "updated", "id"):
-        table.add_column(column, overflow="fold")
+    for column in COLUMNS:
+        # ids never fold: a folded uuid cannot be copied
+        table.add_column(column, overflow="fold", no_wrap=column in ("id", "updated"))
     for row in rows:
-        table.add_row(
-            row.name,
-            str(row.version),
-            row.status.value,
-            row.type.value,
-            row.parentStrategyId or "",
-            row.updated_at.strftime("%Y-%m-%d %H:%M:%S") if row.updated_at else "",
-            str(row.id),
-        )
-    return table
+        table.add_row(*_cells(row))
+    console().print(table)
 
 
 def _dump(rows: list[StrategyRead], *, full: bool) -> str:
@@ -60,14 +78,14 @@ def list_command(
     status: str | None, name: str | None, as_json: bool, db_url: str | None, realm: str
 ) -> None:
     """List the realm's strategy versions, by name then newest first."""
-    with open_database(db_url) as db:
+    with open_database(db_url, read_only=True) as db:
         rows = StrategyService(db).list(realm, status=status, name=name)
     if as_json:
         click.echo(_dump(rows, full=False))
     elif not rows:
         click.echo(f"no strategies in realm {realm!r}")
     else:
-        console().print(_table(rows, f"realm {realm}"))
+        _print_table(rows, f"realm {realm}")
 
 
 @click.command("versions")
@@ -77,12 +95,12 @@ def list_command(
 @errors_as_lines
 def versions_command(name: str, as_json: bool, db_url: str | None, realm: str) -> None:
     """List every version of strategy NAME, newest first."""
-    with open_database(db_url) as db:
+    with open_database(db_url, read_only=True) as db:
         rows = StrategyService(db).versions(realm, name)
     if as_json:
         click.echo(_dump(rows, full=False))
     else:
-        console().print(_table(rows, f"{name} (realm {realm})"))
+        _print_table(rows, f"{name} (realm {realm})")
 
 
 @click.command("show")
@@ -91,9 +109,17 @@ def versions_command(name: str, as_json: bool, db_url: str | None, realm: str) -
 @db_options()
 @errors_as_lines
 def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> None:
-    """Show strategy REF with its program."""
-    with open_database(db_url) as db:
-        row = resolve_ref(StrategyService(db), realm, ref)
+    """Show strategy REF with its program, and which version is served.
+
+    A bare NAME shows the version the engine serves (the PUBLISHED one), or
+    the newest when none is published; NAME@N or an id shows that version.
+    """
+    with open_database(db_url, read_only=True) as db:
+        service = StrategyService(db)
+        served = _served(service, realm, ref)
+        row = served if served is not None and _is_name(ref) else resolve_ref(service, realm, ref)
+        if served is None or served.name != row.name:
+            served = _served(service, realm, row.name)
     if as_json:
         click.echo(json.dumps(row.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
@@ -107,6 +133,14 @@ def show_command(ref: str, as_json: bool, db_url: str | None, realm: str) -> Non
         + (f" by {row.createdBy}" if row.createdBy else ""),
         f"  updated      {_when(row.updated_at)}",
     ]
+    if served is None:
+        lines.append("  served       no: no version of this strategy is published")
+    elif served.id == row.id:
+        lines.append("  served       yes (the published version)")
+    else:
+        lines.append(
+            f"  served       no: version {served.version} is served ({served.strategy_ref})"
+        )
     if row.publishedAt:
         lines.append(f"  published    {row.publishedAt.isoformat()}")
     if row.experimentTag:
@@ -138,6 +172,18 @@ def _blocks(row: StrategyRead) -> str:
 
 def _when(value: datetime | None) -> str:
     return value.isoformat() if value is not None else "(not recorded)"
+
+
+def _is_name(ref: str) -> bool:
+    return not UUID_REF.match(ref) and not NAME_AT_VERSION.match(ref)
+
+
+def _served(service: StrategyService, realm: str, ref: str) -> StrategyRead | None:
+    """The PUBLISHED version of the family REF names (a bare name only)."""
+    if not _is_name(ref):
+        return None
+    rows = service.list(realm, status="PUBLISHED", name=ref)
+    return rows[0] if rows else None
 
 
 COMMANDS = [list_command, versions_command, show_command]
