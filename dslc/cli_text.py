@@ -17,8 +17,9 @@ import click
 from dslc import jsontext
 from dslc.ast import Program
 from dslc.codes import FILE_UNREADABLE
-from dslc.diagnostics import CompileError, Diagnostic, render
+from dslc.diagnostics import CompileError, Diagnostic
 from dslc.json_loader import load_and_validate, load_json
+from dslc.report import echo_diagnostics
 from dslc.sources import (
     DSL_EXTEND,
     TEXT_SUFFIXES,
@@ -37,11 +38,6 @@ from dslc.walk import walk
 STDIN = "-"
 
 
-def _echo_diagnostics(diags: list[Diagnostic], source: str | None) -> None:
-    for diag in diags:
-        click.echo(render(diag, source), err=True)
-
-
 def _read(path: str) -> str:
     """The text of FILE (or standard input); raises CompileError when it
     cannot be read, is too large or is not UTF-8."""
@@ -58,7 +54,7 @@ def _read_or_exit(path: str) -> str:
     try:
         return _read(path)
     except CompileError as exc:
-        _echo_diagnostics(exc.diagnostics, exc.source)
+        echo_diagnostics(exc.diagnostics, exc.source)
         sys.exit(1)
 
 
@@ -86,14 +82,14 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
         try:
             source = _read(path)
         except CompileError as exc:  # reported; the other files are still formatted
-            _echo_diagnostics(exc.diagnostics, exc.source)
+            echo_diagnostics(exc.diagnostics, exc.source)
             failed += 1
             continue
         name = "<stdin>" if path == STDIN else path
         try:
             formatted = format_text(source, name)
         except CompileError as exc:
-            _echo_diagnostics(exc.diagnostics, source)
+            echo_diagnostics(exc.diagnostics, source)
             failed += 1
             continue
         if path == STDIN and not check:
@@ -114,7 +110,7 @@ def fmt_command(paths: tuple[str, ...], check: bool) -> None:
             try:
                 write_atomically(path, formatted.encode("utf-8"))
             except CompileError as exc:
-                _echo_diagnostics(exc.diagnostics, None)
+                echo_diagnostics(exc.diagnostics, None)
                 failed += 1
                 continue
             click.echo(f"reformatted {name}", err=True)
@@ -161,7 +157,7 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
     try:
         src = parse_strategy(name, source)
     except CompileError as exc:
-        _echo_diagnostics(exc.diagnostics, exc.source)
+        echo_diagnostics(exc.diagnostics, exc.source)
         sys.exit(1)
     target = target or ("text" if src.kind in ("json", "record") else "json")
     if target == "blockly":
@@ -172,9 +168,9 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
         try:
             compiled = compile_source(src)
         except CompileError as exc:
-            _echo_diagnostics(exc.diagnostics, exc.source)
+            echo_diagnostics(exc.diagnostics, exc.source)
             sys.exit(1)
-        _echo_diagnostics(compiled.diagnostics, None)  # warnings
+        echo_diagnostics(compiled.diagnostics, None)  # warnings
         click.echo(json.dumps(src.program_json(), indent=2, ensure_ascii=False))
         return
     if src.text is None:
@@ -189,7 +185,7 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
             if program is None:
                 raise CompileError(diags)
         except CompileError as exc:
-            _echo_diagnostics(exc.diagnostics, None)
+            echo_diagnostics(exc.diagnostics, None)
             sys.exit(1)
         click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
         return
@@ -198,14 +194,14 @@ def convert_command(file: str, target: str | None, parent: str | None) -> None:
         try:
             click.echo(format_text(source, name), nl=False)
         except CompileError as exc:
-            _echo_diagnostics(exc.diagnostics, source)
+            echo_diagnostics(exc.diagnostics, source)
             sys.exit(1)
         return
     program, diags = validate_text(source, name)
     if program is None:
-        _echo_diagnostics(diags, source)
+        echo_diagnostics(diags, source)
         sys.exit(1)
-    _echo_diagnostics(diags, source)  # warnings
+    echo_diagnostics(diags, source)  # warnings
     click.echo(json.dumps(program_to_json(program), indent=2, ensure_ascii=False))
 
 
@@ -221,7 +217,7 @@ def _convert_to_blockly(src: StrategySource, name: str) -> None:
         try:
             compiled = compile_source(src)
         except CompileError as exc:
-            _echo_diagnostics(exc.diagnostics, exc.source)
+            echo_diagnostics(exc.diagnostics, exc.source)
             sys.exit(1)
         program, diags = compiled.ast, []
     else:
@@ -230,14 +226,14 @@ def _convert_to_blockly(src: StrategySource, name: str) -> None:
         except CompileError as exc:
             program, diags = None, exc.diagnostics
     if program is None:
-        _echo_diagnostics(diags, source)
+        echo_diagnostics(diags, source)
         sys.exit(1)
     try:
         written = program_to_blockly(program, name)
     except CompileError as exc:
-        _echo_diagnostics(exc.diagnostics, source)
+        echo_diagnostics(exc.diagnostics, source)
         sys.exit(1)
-    _echo_diagnostics(written.warnings, source)
+    echo_diagnostics(written.warnings, source)
     click.echo(written.xml)
 
 

@@ -56,17 +56,21 @@ def simulate_pipeline(
     parent: BuiltinStrategy,
     fields: object = None,
     data: Mapping[str, object] | None = None,
+    *,
+    sink: list[TraceEntry] | None = None,
 ) -> PipelineSimulation:
     """Score ``program`` (ids filled, validated) through its parent built-in,
     tracing the pre and post phases. Raises ``vm.ExecutionError`` as
-    ``vm.score`` does."""
+    ``vm.score`` does. ``sink`` collects every phase's entries as they
+    happen (see ``simulate``)."""
     source = _Fields(fields)
     event = dict(data or {})
     traces: dict[str, list[TraceEntry]] = {}
     parent_data: Mapping[str, object] = event
     if program.pre_rules:
-        pre = simulate(program, "pre", source, event)
-        traces["pre"] = pre.trace or []
+        mark = len(sink) if sink is not None else 0
+        pre = simulate(program, "pre", source, event, sink=sink)
+        traces["pre"] = (pre.trace or [])[mark:]  # a copy: the sink grows on
         if pre.vetoed:
             return PipelineSimulation(0, pre.case_name, pre.callback_data, traces)
         parent_data = pre.working_data
@@ -84,6 +88,7 @@ def simulate_pipeline(
         return PipelineSimulation(
             result.points, result.case_name, dict(result.callback_data), traces, parent_out
         )
-    post = simulate(program, "post", source, parent_data, parent_out)
-    traces["post"] = post.trace or []
+    mark = len(sink) if sink is not None else 0
+    post = simulate(program, "post", source, parent_data, parent_out, sink=sink)
+    traces["post"] = (post.trace or [])[mark:]
     return PipelineSimulation(post.points, post.case_name, post.callback_data, traces, parent_out)

@@ -106,6 +106,7 @@ class _Evaluator:
         data: Mapping[str, object],
         parent: Mapping[str, object],
         trace: bool,
+        sink: list[TraceEntry] | None = None,
     ) -> None:
         self.get_field = getter_of(fields)
         # Each host field is read at most once per run, as the VM does: a
@@ -113,7 +114,7 @@ class _Evaluator:
         self.fetched: dict[str, object] = {}
         self.data = data
         self.parent = parent
-        self.trace: list[TraceEntry] | None = [] if trace else None
+        self.trace: list[TraceEntry] | None = (sink if sink is not None else []) if trace else None
         self.points: object = 0
         self.case_name: object = None
         self.callback_data: dict[str, object] = {}
@@ -300,6 +301,7 @@ def simulate(
     parent: Mapping[str, object] | None = None,
     *,
     trace: bool = True,
+    sink: list[TraceEntry] | None = None,
 ) -> Simulation:
     """Run one phase (``full``, ``pre`` or ``post``) of ``program`` (ids
     filled, validated) and return its result and, with ``trace``, the
@@ -309,13 +311,15 @@ def simulate(
     ``get(path)``; ``data`` is the event payload; ``parent`` the parent's
     result ``{"points", "case_name", "callback_data"}``, read in ``post``.
     Raises ``vm.ExecutionError`` (code and node id as the VM's) on a
-    runtime failure, ValueError on an unknown phase.
+    runtime failure, ValueError on an unknown phase. With ``sink``, trace
+    entries are appended to that list as they happen, so a caller keeps
+    the trace up to a failure (the values a failing node was given).
     """
     if phase not in PHASES:
         raise ValueError(f"phase must be one of {', '.join(PHASES)}, not {phase!r}")
     data = {} if data is None else data
     parent = {} if parent is None else parent
-    ev = _Evaluator(fields, data, parent, trace)
+    ev = _Evaluator(fields, data, parent, trace, sink)
     if phase == "full":
         if not ev.rules(program.rules) and not ev.matched and program.default is not None:
             ev.stmt(program.default)

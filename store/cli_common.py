@@ -30,11 +30,24 @@ UUID_REF = re.compile(r"^(custom:)?[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA
 NAME_AT_VERSION = re.compile(r"^(?P<name>.+)@(?P<version>[0-9]+)$")
 
 
+USAGE = "DSLC_USAGE"
+
+
 class StoreCliError(click.ClickException):
-    """One readable line on stderr, exit code 1."""
+    """A failure shown in dslc's one error style (``error[CODE]: message``,
+    or the rendered diagnostics of a program), exit code 1."""
+
+    def __init__(self, message: str, code: str = USAGE, *, rendered: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.dslc_code = code  # read by dslc.report when dslc shows this error
+        self.rendered = rendered
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        if self.rendered is not None:
+            click.echo(self.rendered, err=True)
+        else:
+            click.echo(toolchain.error_line(self.code, self.format_message()), err=True)
 
 
 def db_options(*, realm: bool = True) -> Callable[[F], F]:
@@ -66,11 +79,19 @@ def errors_as_lines(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except StoreError as exc:
-            raise StoreCliError(str(exc)) from exc
+            cause = exc.__cause__
+            if isinstance(cause, toolchain.CompileError):
+                # The program's own diagnostics, as 'dslc check' prints them.
+                path = kwargs.get("program_file")
+                rendered = toolchain.render_compile_error(cause, str(path) if path else None)
+                raise StoreCliError(str(exc), exc.code, rendered=rendered) from exc
+            raise StoreCliError(str(exc), exc.code) from exc
         except SQLAlchemyError as exc:
-            raise StoreCliError(f"database error: {first_line(exc)}") from exc
+            raise StoreCliError(
+                f"database error: {first_line(exc)}", "DSLC_STORE_DATABASE"
+            ) from exc
         except OSError as exc:
-            raise StoreCliError(f"{exc.filename or 'file'}: {exc.strerror or exc}") from exc
+            raise StoreCliError(exc.strerror or str(exc), "DSLC_FILE_UNREADABLE") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -80,13 +101,15 @@ def open_database(db_url: str | None, *, read_only: bool = False) -> Iterator[Da
     """The store at DB_URL. A read-only command on a SQLite file that does
     not exist is an error: SQLite would create an empty file (and a
     misspelt path would go unnoticed)."""
+    db = Database(db_url)  # refuses a URL it cannot use, before anything is opened
     if read_only:
         missing = missing_sqlite_file(db_url)
         if missing is not None:
+            db.dispose()
             raise StoreCliError(
-                f"no database at {missing} (create it with: dslc store init --db URL)"
+                f"no database at {missing} (create it with: dslc store init --db URL)",
+                "DSLC_STORE_NO_DATABASE",
             )
-    db = Database(db_url)
     try:
         yield db
     finally:
@@ -185,4 +208,4 @@ def json_object(value: str | None, option: str) -> dict[str, Any]:
     try:
         return toolchain.json_object_option(value)
     except toolchain.OptionError as exc:
-        raise StoreCliError(f"{option}: {exc}") from None
+        raise StoreCliError(f"{option}: {exc}", "DSLC_JSON_SYNTAX") from None

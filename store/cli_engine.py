@@ -66,7 +66,7 @@ def import_command(
     for skipped in report.skipped:
         click.echo(f"skipped: {skipped}")
     for failure in report.failures:
-        click.echo(f"error: {failure}", err=True)
+        click.echo(toolchain.error_line("DSLC_STORE_IMPORT_FAILED", str(failure)), err=True)
     counts = f"{len(report.outcomes)} imported, {len(report.failures)} failed"
     if report.skipped:
         counts += f", {len(report.skipped)} skipped"
@@ -125,7 +125,8 @@ def score_command(
         with open_database(db_url, read_only=True) as db:
             failed = _score_batch(_Strategies(db, realm, draft), events)
         if failed:
-            click.echo(f"error: {failed} of {len(events)} events failed", err=True)
+            message = f"{failed} of {len(events)} events failed"
+            click.echo(toolchain.error_line("DSLC_STORE_EVENTS_FAILED", message), err=True)
             raise SystemExit(1)
         return
     if ref is None:
@@ -134,11 +135,10 @@ def score_command(
     data = json_object(data_arg, "--data")
     with open_database(db_url, read_only=True) as db:
         loaded = _Strategies(db, realm, draft).load(ref)
-    try:
-        result = loaded.score(fields=fields, data=data)
-    except ExecutionError as exc:
-        where = f" at node {exc.node_id}" if exc.node_id else ""
-        raise StoreCliError(f"runtime error[{exc.code}]{where}: {exc.detail}") from exc
+        try:
+            result = loaded.score(fields=fields, data=data)
+        except ExecutionError as exc:
+            raise _runtime_error(exc, db, realm, loaded, fields, data) from exc
     out: dict[str, Any] = {"strategy": served_ref(loaded)}
     if loaded.definition is not None:
         out["name"] = loaded.definition.name
@@ -152,7 +152,34 @@ def score_command(
     try:
         click.echo(toolchain.result_json(out))
     except toolchain.NotJsonError as exc:
-        raise StoreCliError(f"error[{exc.code}] at {exc.pointer}: {exc}") from exc
+        raise StoreCliError(str(exc), exc.code) from exc
+
+
+def _runtime_error(
+    exc: ExecutionError,
+    db: Database,
+    realm: str,
+    loaded: LoadedStrategy,
+    fields: dict[str, Any],
+    data: dict[str, Any],
+) -> StoreCliError:
+    """The failure at its node, with the source line and caret and the
+    values involved, as 'dslc run' shows it (a bare line for a built-in)."""
+    message = f"{exc.detail} (node {exc.node_id})" if exc.node_id else exc.detail
+    if loaded.definition is None:
+        return StoreCliError(message, exc.code)
+    row = StrategyService(db).get(realm, loaded.definition.id)
+    suffix = ".strat" if row.sourceText is not None else ".json"
+    rendered = toolchain.render_runtime_error(
+        exc,
+        source_text=row.sourceText,
+        ast_json=row.astJson,
+        filename=f"{row.name}@{row.version}{suffix}",
+        parent=loaded.parent,
+        fields=fields,
+        data=data,
+    )
+    return StoreCliError(message, exc.code, rendered=rendered)
 
 
 def served_ref(loaded: LoadedStrategy) -> str:
@@ -334,7 +361,7 @@ def build_cache_command(drafts: bool, realm: str | None, db_url: str | None) -> 
                     failures.append(f"{strategy_id}: {exc}")
                 progress.advance(task)
     for failure in failures:
-        click.echo(f"error: {failure}", err=True)
+        click.echo(toolchain.error_line("DSLC_STORE_COMPILE_FAILED", failure), err=True)
     cached = len(targets) - compiled - len(failures)
     click.echo(
         f"{len(targets)} definitions: {compiled} compiled, {cached} already cached, "

@@ -30,6 +30,8 @@ _BEGIN_MODE = "dslc_sqlite_begin"
 class DatabaseError(StoreError):
     """The database could not be reached or failed in an unexpected way."""
 
+    code = "DSLC_STORE_DATABASE"
+
 
 def resolve_url(url: str | None = None) -> str:
     """The URL to use: the argument, else ``$DSLC_DATABASE_URL``, else ``dslc.db``."""

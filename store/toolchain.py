@@ -67,6 +67,7 @@ __all__ = [
     "compile_program",
     "compiler_fingerprint",
     "diagnostics_of",
+    "error_line",
     "fingerprint_files",
     "fingerprint_of",
     "format_version",
@@ -76,6 +77,8 @@ __all__ = [
     "parent_problems",
     "read_strategies",
     "read_strategy",
+    "render_compile_error",
+    "render_runtime_error",
     "result_json",
     "score",
     "score_builtin",
@@ -136,7 +139,8 @@ def read_strategy(path: str | Path) -> StrategySource:
     except sources.NotAStrategy as exc:
         raise NotStrategies(str(path), exc.reason) from None
     except CompileError as exc:
-        raise _unreadable(exc) from None
+        # chained: the CLI renders the cause's diagnostics as 'dslc check' does
+        raise _unreadable(exc) from exc
 
 
 def _unreadable(exc: CompileError) -> InvalidPayload:
@@ -344,3 +348,54 @@ def compiler_fingerprint() -> str:
     per process, under a megabyte).
     """
     return fingerprint_of([(name, path.read_bytes()) for name, path in fingerprint_files()])
+
+
+# -- rendering for the CLI (dslc.report: one error style for every command) -------
+# Imported when called: an engine that only scores never loads click.
+
+
+def error_line(code: str, message: str, where: str | None = None) -> str:
+    """``[WHERE: ]error[CODE]: message``, as every dslc command prints it."""
+    from dslc.report import error_line as line
+
+    return line(code, message, where)
+
+
+def render_compile_error(exc: CompileError, filename: str | None = None) -> str:
+    """Every diagnostic of EXC as ``dslc check`` prints it (source line and
+    caret for text), located in FILENAME when given."""
+    from dslc.diagnostics import render
+    from dslc.report import with_filename
+
+    diags = with_filename(exc.diagnostics, filename) if filename else exc.diagnostics
+    return "\n".join(render(d, exc.source) for d in diags)
+
+
+def render_runtime_error(
+    exc: ExecutionError,
+    *,
+    source_text: str | None,
+    ast_json: Any,
+    filename: str,
+    parent: BuiltinStrategy | None,
+    fields: object,
+    data: Mapping[str, object] | None,
+) -> str:
+    """EXC at its node: the source line and caret (text) or JSON pointer,
+    and the values the node was given, as ``dslc run`` prints it."""
+    from dslc.compiler import compile_json_stages
+    from dslc.diagnostics import render
+    from dslc.report import explain_failure
+
+    try:
+        if source_text is not None:
+            from dslc.text.compile import compile_text_stages
+
+            program = compile_text_stages(source_text, filename).ast
+        else:
+            program = compile_json_stages(ast_json, filename).ast
+    except CompileError:  # it compiled when it was stored: keep the bare error
+        detail = f"{exc.detail} (node {exc.node_id})" if exc.node_id else exc.detail
+        return error_line(exc.code, detail, filename)
+    diag = explain_failure(exc, program, filename=filename, parent=parent, fields=fields, data=data)
+    return render(diag, source_text)

@@ -26,6 +26,18 @@ settings.load_profile("ci" if os.environ.get("CI") else "dslc")
 CORPUS_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "corpus.jsonl"
 
 
+def require_shared(path: Path, what: str) -> None:
+    """Skip the calling test when PATH (data beside the repository, in
+    ../shared) is missing; fail instead under DSLC_REQUIRE_SHARED=1 (CI),
+    saying what is missing and where it was looked for."""
+    if path.exists():
+        return
+    reason = f"{what} not found at {path}"
+    if os.environ.get("DSLC_REQUIRE_SHARED") == "1":
+        pytest.fail(reason + " (DSLC_REQUIRE_SHARED=1: the shared data is required)")
+    pytest.skip(reason)
+
+
 def load_corpus(path: Path = CORPUS_PATH) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]

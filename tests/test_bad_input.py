@@ -78,8 +78,9 @@ def test_a_huge_integer_in_a_run_option(option: str, inline: bool, big_object: P
     value = big_object.read_text(encoding="utf-8") if inline else f"@{big_object}"
     code, out = _invoke(["run", str(EXAMPLES / "default.json"), option, value])
     assert code == 1
-    assert f"dslc: error: {option}: " in out
-    assert codes.JSON_NUMBER_TOO_LONG in out and "line 1, column 7" in out
+    # dslc's one error style: WHERE: error[CODE]: message
+    assert f"{option}: error[{codes.JSON_NUMBER_TOO_LONG}]: " in out
+    assert "line 1, column 7" in out
 
 
 def test_a_huge_integer_in_store_score_data(db: str, big_object: Path) -> None:

@@ -12,16 +12,44 @@ from __future__ import annotations
 import os
 import sys
 from importlib.metadata import entry_points
+from typing import Any
 
 import click
 
 from dslc.cli import build, execute, inspect, testing
 from dslc.cli_text import COMMANDS as TEXT_COMMANDS
+from dslc.report import echo_error, styled
 
 INTERNAL_ERROR_EXIT = 70
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Dslc(click.Group):
+    """The ``dslc`` group: click's own errors (an unknown option, a missing
+    argument) are shown in the one error style of ``dslc.report``."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as exc:
+            raise styled(exc) from exc
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as exc:
+            raise styled(exc) from exc
+
+
+@click.group(
+    cls=_Dslc,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="dslc", prog_name="dslc")
 def cli() -> None:
     """Compile, check, format, inspect and run game-scoring strategies.
@@ -47,7 +75,7 @@ def _add_plugins() -> None:
         try:
             cli.add_command(ep.load(), name=ep.name)
         except Exception as exc:  # a broken plugin must not break dslc itself
-            click.echo(f"dslc: warning: cannot load command {ep.name!r}: {exc}", err=True)
+            click.echo(f"warning: cannot load command {ep.name!r}: {exc}", err=True)
 
 
 _add_plugins()
@@ -63,9 +91,9 @@ def main() -> None:
     except Exception as exc:  # pragma: no cover - a bug, reported cleanly
         if os.environ.get("DSLC_DEBUG") == "1":
             raise
-        click.echo(
-            f"dslc: internal error: {type(exc).__name__}: {exc} "
+        echo_error(
+            "DSLC_INTERNAL",
+            f"{type(exc).__name__}: {exc} "
             "(run with DSLC_DEBUG=1 for details, and please report it)",
-            err=True,
         )
         sys.exit(INTERNAL_ERROR_EXIT)

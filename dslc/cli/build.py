@@ -9,11 +9,12 @@ from pathlib import Path
 
 import click
 
-from dslc import ir
+from dslc import codes, ir
 from dslc.cli.common import echo_diagnostics, fail, fail_compile
 from dslc.codes import FILE_UNREADABLE
 from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError, Diagnostic
+from dslc.report import diagnostic_json
 from dslc.sources import (
     SOURCE_SUFFIXES,
     NotAStrategy,
@@ -32,7 +33,7 @@ EMITS = ("image", "ast", "ir", "optimized", "asm")
 def _compile_or_exit(path: str) -> tuple[Compiled, str | None]:
     """The compilation and the source text (for rendering its warnings)."""
     if kind_of(path) == "image":
-        fail(f"{path}: is already a compiled image (use 'dslc disasm' or 'dslc verify')")
+        fail(codes.USAGE, "is already a compiled image (use 'dslc disasm' or 'dslc verify')", path)
     try:
         src = read_strategy(path)
         return compile_source(src), src.text
@@ -77,7 +78,7 @@ def compile_command(file: str, output: str | None, emit: str, quiet: bool) -> No
         return
     target = Path(output) if output else Path(file).with_suffix(".sbc")
     if target.resolve() == Path(file).resolve():
-        fail("the output would overwrite the input; pass -o")
+        fail(codes.USAGE, "the output would overwrite the input; pass -o", file)
     try:
         write_atomically(target, compiled.data)
     except CompileError as exc:
@@ -189,9 +190,9 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
                 {
                     "path": str(path),
                     "ok": not failing(diags),
-                    "diagnostics": [d.to_dict() for d in diags],
+                    "diagnostics": [diagnostic_json(d, source) for d in diags],
                 }
-                for path, diags, _ in results
+                for path, diags, source in results
             ],
             "skipped": [{"path": str(path), "reason": why} for path, why in skipped],
             "checked": len(results),

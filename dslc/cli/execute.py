@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
 from click.core import ParameterSource
 
+from dslc import codes
 from dslc import json_output as output
 from dslc.cli.common import fail, fail_compile, json_object_argument
+from dslc.compiler import Compiled
 from dslc.diagnostics import CompileError
+from dslc.report import echo_diagnostics, explain_failure
 from dslc.sources import (
     DSL_EXTEND,
     StrategySource,
@@ -19,7 +23,7 @@ from dslc.sources import (
     read_strategy,
 )
 from vm import ExecutionError, VerifyError, load, run, score
-from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
+from vm.builtins import DEFAULT_REGISTRY, BuiltinStrategy, UnknownBuiltinError
 from vm.runner import check_parent
 
 
@@ -89,7 +93,7 @@ def run_command(
     try:
         check_parent(parent)  # the VM's own rule, checked before any work
     except TypeError as exc:
-        fail(f"--parent: {exc}")
+        fail(codes.USAGE, str(exc), "--parent")
     compiled = src = None
     try:
         if kind_of(file) == "image":
@@ -105,18 +109,20 @@ def run_command(
     try:
         program = load(image)
     except VerifyError as exc:
-        fail(f"{file}: not a valid image: {exc}")
+        fail(codes.IMAGE_INVALID, f"not a valid image: {exc}", file)
     if parent_id is None and not phase_given and (program.has_pre or program.has_post):
         fail(
-            f"{file} has rules before or after a parent but names none (a bare JSON AST "
-            "cannot): give --extends BUILTIN, or --phase to run one phase"
+            codes.USAGE,
+            "the strategy has rules before or after a parent but names none (a bare JSON "
+            "AST cannot): give --extends BUILTIN, or --phase to run one phase",
+            file,
         )
     builtin = None
     if parent_id is not None:
         try:
             builtin = DEFAULT_REGISTRY.get(parent_id)
         except UnknownBuiltinError as exc:
-            fail(str(exc.args[0]) if exc.args else str(exc))
+            fail(codes.UNKNOWN_BUILTIN, str(exc.args[0]) if exc.args else str(exc), "--extends")
     out: dict[str, Any]
     try:
         if builtin is not None:
@@ -127,14 +133,14 @@ def run_command(
                 program, phase=phase, fields=fields, data=data, parent=parent, budget=budget
             ).as_dict()
     except ExecutionError as exc:
-        fail(f"{file}: runtime error[{exc.code}]{_at(exc)}: {exc.detail}")
+        _fail_runtime(exc, file, src, compiled, builtin, phase, fields, data, parent)
     except TypeError as exc:  # the VM's documented refusal of a wrongly shaped argument
-        fail(f"{file}: {exc}")
+        fail(codes.USAGE, str(exc), file)
     if parent_id is not None:
         out["extends"] = parent_id
     if trace:
         if compiled is None:
-            fail("--trace needs a source file (an image carries no tree to trace)")
+            fail(codes.USAGE, "--trace needs a source file (an image carries no tree to trace)")
         if builtin is not None:
             from dslc.pipeline_trace import simulate_pipeline
 
@@ -146,11 +152,37 @@ def run_command(
     try:
         click.echo(output.dumps(out))
     except output.NotJsonError as exc:
-        fail(f"{file}: error[{exc.code}] at {exc.pointer}: {exc}")
+        fail(exc.code, str(exc), f"{file}:{exc.pointer or '/'}")  # the place in the result
 
 
-def _at(exc: ExecutionError) -> str:
-    return f" at node {exc.node_id}" if exc.node_id else ""
+def _fail_runtime(
+    exc: ExecutionError,
+    file: str,
+    src: StrategySource | None,
+    compiled: Compiled | None,
+    builtin: BuiltinStrategy | None,
+    phase: str,
+    fields: dict[str, Any],
+    data: dict[str, Any],
+    parent: dict[str, Any] | None,
+) -> NoReturn:
+    """The failing node's line and caret (text) or JSON pointer, and the
+    values it was given, when the source is at hand; else its node id."""
+    if compiled is None or src is None:
+        detail = f"{exc.detail} (node {exc.node_id})" if exc.node_id else exc.detail
+        fail(exc.code, detail, file)
+    diag = explain_failure(
+        exc,
+        compiled.ast,
+        filename=src.filename,
+        parent=builtin,
+        phase=phase,
+        fields=fields,
+        data=data,
+        parent_result=parent,
+    )
+    echo_diagnostics([diag], src.text)
+    sys.exit(1)
 
 
 def declared_parent(src: StrategySource | None) -> str | None:
@@ -168,11 +200,15 @@ def _parent_to_run(
     own = declared_parent(src)
     if extends is not None:
         if phase_given:
-            fail("--extends scores the whole pipeline; leave out --phase (or --extends)")
+            fail(
+                codes.USAGE, "--extends scores the whole pipeline; leave out --phase (or --extends)"
+            )
         if own is not None and _canonical(own) != _canonical(extends):
             fail(
-                f"{file} extends {own!r} but --extends names {extends!r}; "
-                "leave --extends out, or change the file"
+                codes.USAGE,
+                f"the strategy extends {own!r} but --extends names {extends!r}; "
+                "leave --extends out, or change the file",
+                file,
             )
         return extends
     if phase_given:

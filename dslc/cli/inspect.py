@@ -6,8 +6,10 @@ import sys
 
 import click
 
+from dslc import codes
 from dslc.cli.common import fail, fail_compile
 from dslc.diagnostics import CompileError
+from dslc.report import echo_error
 from dslc.sources import compile_source, kind_of, read_source, read_strategy
 from vm.disasm import disassemble
 from vm.errors import VerifyError
@@ -27,7 +29,7 @@ def _image_of(path: str) -> Image:
         image = decode(data)
         verify(image)
     except VerifyError as exc:
-        fail(f"{path}: not a valid image: {exc}")
+        fail(codes.IMAGE_INVALID, f"not a valid image: {exc}", path)
     return image
 
 
@@ -48,13 +50,13 @@ def verify_command(files: tuple[str, ...]) -> None:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as exc:
-            click.echo(f"{path}: error: cannot read: {exc.strerror}", err=True)
+            echo_error(codes.FILE_UNREADABLE, f"cannot read: {exc.strerror}", path)
             bad += 1
             continue
         try:
             facts = verify(decode(data))
         except VerifyError as exc:
-            click.echo(f"{path}: error[VERIFY]: {exc}", err=True)
+            echo_error(codes.IMAGE_INVALID, str(exc), path)
             bad += 1
             continue
         steps = ", ".join(f"{p} {s.max_steps}" for p, s in facts.sections.items())

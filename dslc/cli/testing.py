@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from dslc.cli.common import echo_diagnostics
+from dslc import codes
+from dslc.cli.common import echo_diagnostics, fail
 from dslc.diagnostics import CompileError
 from dslc.sources import write_atomically
 from dslc.testing import (
@@ -61,8 +62,7 @@ def test_command(paths: tuple[str, ...], fmt: str, junit: str | None, coverage: 
         echo_diagnostics(exc.diagnostics, exc.source)
         sys.exit(1)
     if not files:
-        click.echo(f"dslc: error: no *.test.json files under {', '.join(paths)}", err=True)
-        sys.exit(1)
+        fail(codes.USAGE, f"no *.test.json files under {', '.join(paths)}")
     done: list[FileResult] = []
     broken = 0
     for path in files:

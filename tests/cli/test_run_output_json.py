@@ -67,7 +67,8 @@ def test_a_non_finite_number_in_the_result_is_an_error_naming_its_place(
 ) -> None:
     code, out, err = dslc("run", program, "--data", data)
     assert code == 1 and out == ""
-    assert f"error[DSLC_RESULT_NOT_JSON] at {pointer}:" in err
+    # dslc's one error style: the place (file and JSON pointer), then the code
+    assert f"{program}:{pointer}: error[DSLC_RESULT_NOT_JSON]:" in err
 
 
 @pytest.mark.parametrize("word", ["NaN", "Infinity", "-Infinity"])
@@ -81,7 +82,7 @@ def test_nan_and_infinity_are_refused_when_read(program: str, word: str) -> None
 def test_the_trace_is_checked_too(program: str) -> None:
     code, out, err = dslc("run", program, "--data", '{"flag": 1e400, "x": 1}', "--trace")
     assert code == 1 and out == ""
-    assert "DSLC_RESULT_NOT_JSON] at /trace/" in err
+    assert f"{program}:/trace/" in err and "error[DSLC_RESULT_NOT_JSON]" in err
 
 
 def test_a_finite_result_is_printed(program: str) -> None:
@@ -114,8 +115,8 @@ def test_output_is_always_valid_json_or_a_coded_error(program: str, data: dict[s
     else:
         assert code == 1 and out == ""
         assert (
-            "DSLC_RESULT_NOT_JSON" in err
-            or "runtime error[" in err
+            "error[DSLC_RESULT_NOT_JSON]" in err
+            or "error[DSL_" in err
             or ("NaN" in text and "DSLC_JSON_SYNTAX" in err)
         ), err
 
@@ -125,4 +126,4 @@ def test_a_parent_of_the_wrong_shape_is_an_error_naming_it(program: str, parent:
     """Issue 8: this reached exit status 70 (an internal error)."""
     code, out, err = dslc("run", program, "--phase", "post", "--parent", parent)
     assert code == 1 and out == ""
-    assert "--parent: parent['callback_data'] must be a mapping or None" in err
+    assert "--parent: error[DSLC_USAGE]: parent['callback_data'] must be a mapping or None" in err

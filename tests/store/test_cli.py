@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ def _ok(result: Result) -> str:
 def _fails(result: Result, fragment: str) -> None:
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    # dslc's one error style: [WHERE: ]error[CODE]: message, then (for a
+    # program's diagnostic) its source line and caret
+    assert re.match(r"(\S+: )?error\[[A-Z_]+\]: ", lines[0]), result.stderr
+    assert len(lines) == 1 or lines[1].lstrip()[:1].isdigit(), result.stderr
     assert fragment in lines[0]
     assert "Traceback" not in result.output + result.stderr
 
@@ -149,7 +153,10 @@ def test_create_and_update_read_game_records(cli: Any, tmp_path: Path) -> None:
 def test_errors_are_one_line_with_exit_code_1(cli: Any, tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(programs.broken()), encoding="utf-8")
-    _fails(cli("create", "X", "--file", str(broken)), "DSL_FIELD_PATH_NOT_ALLOWED")
+    # a program that does not compile: its diagnostics, rendered as by dslc check
+    result = cli("create", "X", "--file", str(broken))
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"{broken}:/rules/0/when: error[DSL_FIELD_PATH_NOT_ALLOWED]")
     not_json = tmp_path / "bad.json"
     not_json.write_text("{", encoding="utf-8")
     _fails(cli("create", "X", "--file", str(not_json)), "bad.json:1:2: error[DSLC_JSON_SYNTAX]")

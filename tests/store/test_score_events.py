@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,10 @@ def _lines(result: Result) -> list[dict[str, Any]]:
 def _fails(result: Result, fragment: str) -> None:
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    # dslc's one error style: [WHERE: ]error[CODE]: message, then (for a
+    # program's diagnostic) its source line and caret
+    assert re.match(r"(\S+: )?error\[[A-Z_]+\]: ", lines[0]), result.stderr
+    assert len(lines) == 1 or lines[1].lstrip()[:1].isdigit(), result.stderr
     assert fragment in lines[0], lines[0]
     assert result.stdout == ""
 
@@ -141,7 +145,7 @@ def test_failing_events_do_not_stop_the_batch(cli: Any, tmp_path: Path) -> None:
     }
     assert (fine["points"], fine["case_name"]) == (4, "Four")
     assert again["error"] == missing["error"]
-    assert result.stderr == "error: 3 of 4 events failed\n"
+    assert result.stderr == "error[DSLC_STORE_EVENTS_FAILED]: 3 of 4 events failed\n"
 
 
 @pytest.mark.usefixtures("stored")

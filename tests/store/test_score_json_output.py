@@ -49,7 +49,9 @@ def cli(db: Database, db_url: str, tmp_path: Path) -> Any:
 def test_a_non_finite_result_is_an_error_not_invalid_json(cli: Any, value: str) -> None:
     result = cli("score", "FromData", "--data", f'{{"x": {value}}}')
     assert result.exit_code == 1 and result.stdout == ""
-    assert "error[DSLC_RESULT_NOT_JSON] at /points" in result.stderr
+    assert (
+        result.stderr.startswith("error[DSLC_RESULT_NOT_JSON]: ") and " at /points" in result.stderr
+    )
 
 
 @pytest.mark.parametrize("value", ["NaN", "Infinity"])

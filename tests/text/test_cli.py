@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from dslc.cli import cli
 from dslc.text import json_to_text, text_to_json
+from tests.conftest import require_shared
 
 MESSY = 'rule r when data.x>1 then award 1 points as "A"  # why\n'
 TIDY = 'rule r\n    when data.x > 1 then\n        award 1 points as "A"  # why\n'
@@ -92,8 +93,7 @@ def test_convert_json_to_text(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_convert_a_template_record_keeps_its_parent(runner: CliRunner) -> None:
     record = TEMPLATES / "bonus_extiende_default.json"
-    if not record.is_file():
-        pytest.skip("templates not found")
+    require_shared(record, "GAME's template bonus_extiende_default.json")
     result = runner.invoke(cli, ["convert", str(record)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("strategy program\nextends default\n")

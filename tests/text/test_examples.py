@@ -25,6 +25,7 @@ from dslc.ast import (
 from dslc.ids import iter_nodes
 from dslc.json_loader import load_json
 from dslc.text import compile_text, format_text, parse_header, parse_text, text_to_json
+from tests.conftest import require_shared
 from tests.support import same
 from tests.text.support import shape
 
@@ -83,8 +84,7 @@ def _logic(program: Program) -> dict[str, Any]:
 @pytest.mark.parametrize("name", sorted(MIRRORS))
 def test_example_is_the_template_it_mirrors(name: str) -> None:
     template_file, _ = MIRRORS[name]
-    if not TEMPLATES.is_dir():
-        pytest.skip(f"templates not found at {TEMPLATES}")
+    require_shared(TEMPLATES / template_file, "GAME's template the example mirrors")
     record = json.loads(_read(TEMPLATES / template_file))
     ast = record.get("astJson", record)
     template, diags = load_json(ast)

@@ -102,8 +102,6 @@ def _outcome(program: vm.Program, case: Record) -> dict[str, Any]:
 
 
 def test_the_round_trip_runs_every_case_as_the_original(trips: list[Trip]) -> None:
-    if not hasattr(vm, "run"):
-        pytest.skip("vm.run is not available yet")
     problems = []
     cases = 0
     for t in trips:

@@ -774,7 +774,13 @@ TEMPLATES = _templates_dir()
 
 @functools.cache
 def _template(name: str) -> dict[str, object]:
-    assert TEMPLATES is not None
+    if TEMPLATES is None:
+        # Reached only when DSLC_REQUIRE_SHARED=1 keeps the test from skipping.
+        pytest.fail(
+            "the built-in check needs GAME's template JSON programs: none found in "
+            "../shared/templates beside the repository; set DSLC_TEMPLATES_DIR "
+            "(DSLC_REQUIRE_SHARED=1 makes their absence a failure)"
+        )
     return json.loads((TEMPLATES / name).read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
