@@ -21,7 +21,24 @@ from hypothesis import HealthCheck, settings
 # runs keep exploring new inputs.
 settings.register_profile("dslc", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", parent=settings.get_profile("dslc"), derandomize=True)
-settings.load_profile("ci" if os.environ.get("CI") else "dslc")
+# scripts/test.sh --quick: a few examples per property (tests that set their
+# own max_examples are marked slow instead, and left out of the quick run).
+settings.register_profile("quick", parent=settings.get_profile("dslc"), max_examples=15)
+if os.environ.get("DSLC_QUICK") == "1":
+    settings.load_profile("quick")
+else:
+    settings.load_profile("ci" if os.environ.get("CI") else "dslc")
+
+# Tests that run the whole conformance corpus are slow by nature.
+CORPUS_FIXTURES = {"corpus_records", "pipeline_records"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m "not slow" deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 CORPUS_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "corpus.jsonl"
 

@@ -894,6 +894,7 @@ def _canonical(prog: Program) -> tuple[str, list[str], list[object]]:
     return json.dumps(program_to_json(prog), sort_keys=True), all_ids(prog), flags
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_programs)
 def test_round_trip(prog: Program) -> None:
@@ -954,6 +955,7 @@ _program_like = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(_json, _program_like))
 def test_any_json_loads_without_raising(value: object) -> None:
@@ -981,6 +983,7 @@ def _mutated(data: st.DataObject, doc: Any) -> Any:
     return doc
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_programs, st.data())
 def test_damaged_programs_load_without_raising(prog: Program, data: st.DataObject) -> None:

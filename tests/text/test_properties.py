@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ def _parse(text: str) -> tuple[Program, str | None]:
     return fill_ids(built.program), built.outline.header
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @SETTINGS
 @given(programs(), extends_names)
 def test_print_then_parse_gives_the_same_program(program: Program, extends: str | None) -> None:
@@ -37,6 +39,7 @@ def test_print_then_parse_gives_the_same_program(program: Program, extends: str 
     assert parse_header(text)["parent"] == extends
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @SETTINGS
 @given(programs(), extends_names)
 def test_printed_text_is_formatted(program: Program, extends: str | None) -> None:
@@ -44,6 +47,7 @@ def test_printed_text_is_formatted(program: Program, extends: str | None) -> Non
     assert format_text(text) == text
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @SETTINGS
 @given(programs())
 def test_layout_does_not_matter(program: Program) -> None:
@@ -81,6 +85,7 @@ def commented(draw: st.DrawFn) -> tuple[str, list[str]]:
     return "\n".join(out) + "\n", added
 
 
+@pytest.mark.slow  # hundreds of generated programs (left out by test.sh --quick)
 @SETTINGS
 @given(commented())
 def test_formatting_is_idempotent_and_keeps_comments(case: tuple[str, list[str]]) -> None:
