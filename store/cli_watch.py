@@ -98,7 +98,7 @@ def _check_sqlite_file(url: str) -> None:
     if not path or path == ":memory:":
         raise StoreCliError("an in-memory SQLite database has nothing to watch")
     if not Path(path).is_file():
-        raise StoreCliError(f"no SQLite database at {path}")
+        raise StoreCliError(f"no SQLite database at {path}", "DSLC_STORE_NO_DATABASE")
 
 
 def _poll_sqlite(db: Database, printer: _Printer, interval: float) -> None:
@@ -148,7 +148,7 @@ def _listen_postgres(url: str, printer: _Printer) -> None:
     finally:
         listener.stop()
     if failure:
-        raise StoreCliError(f"cannot listen on {CHANNEL}: {failure[0]}")
+        raise StoreCliError(f"cannot listen on {CHANNEL}: {failure[0]}", "DSLC_STORE_DATABASE")
 
 
 COMMANDS = [watch_command]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -81,7 +82,8 @@ def test_help_says_what_it_does_on_each_backend() -> None:
 def test_what_cannot_be_watched_is_a_one_line_error(url: str, message: str) -> None:
     result = CliRunner().invoke(store_group, ["watch", "--db", url])
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"error: {message}"
+    # dslc's one error style: error[CODE]: message
+    assert re.fullmatch(r"error\[DSLC_[A-Z_]+\]: " + re.escape(message), result.stderr.strip())
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
@@ -132,4 +134,4 @@ def test_an_unreachable_server_is_an_error_not_an_endless_retry() -> None:
         store_group, ["watch", "--db", "postgresql://nobody@127.0.0.1:1/none"]
     )
     assert result.exit_code == 1
-    assert result.stderr.startswith("error: cannot listen on dslc_strategy: ")
+    assert result.stderr.startswith("error[DSLC_STORE_DATABASE]: cannot listen on dslc_strategy: ")
