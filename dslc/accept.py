@@ -45,6 +45,10 @@ GAME_BUILTINS: tuple[str, ...] = (
     "socio_bee",
 )
 
+# A program has at most 1000 nodes of a few values each; a record adds its
+# columns. Far above that, a walk stops (a hostile document costs this many
+# steps, not its size).
+MAX_JSON_VALUES = 200_000
 # A program nests at most 32 levels of nodes, each a few JSON levels deep; a
 # record adds two. Far above that, nothing valid is lost, and a hostile
 # document is refused before a recursive encoder sees it.
@@ -171,8 +175,17 @@ def value_problems(
         out.append(Diagnostic(code, message, pointer=where, filename=filename))
 
     stack: list[tuple[object, str, int]] = [(value, pointer, 0)]
+    seen = 0
     while stack and len(out) < limit:
         item, where, depth = stack.pop()
+        seen += 1
+        if seen > MAX_JSON_VALUES:
+            add(
+                codes.SOURCE_TOO_LARGE,
+                f"the document has more than {MAX_JSON_VALUES} values",
+                pointer,
+            )
+            break
         if isinstance(item, str):
             problem = string_problem(item)
             if problem is not None:

@@ -52,6 +52,16 @@ def compile_front(front: Front) -> Compiled:
     try:
         image = generate(optimized)
         data = encode(image)
+    except UnicodeEncodeError:
+        # A Python-built program with a lone surrogate in a string: no UTF-8
+        # image holds it (files and text refuse it earlier, located).
+        bag.error(
+            codes.STRING_NOT_UNICODE,
+            "a string has a lone surrogate (not valid Unicode)",
+            node_id=program.id,
+            loc=program.loc,
+        )
+        raise CompileError(bag.items, front.source) from None
     except (CodegenLimitError, ValueError) as exc:
         bag.error(LIMIT_CODE, str(exc), node_id=program.id, loc=program.loc)
         raise CompileError(bag.items, front.source) from None

@@ -50,7 +50,7 @@ def json_front(
     from dslc.json_loader import load_json
 
     check_limits(max_depth, max_nodes)
-    program, diags = load_json(ast, filename=filename, max_depth=max_depth)
+    program, diags = load_json(ast, filename=filename, max_depth=max_depth, max_nodes=max_nodes)
     if program is None or any(d.is_error for d in diags):
         raise CompileError(diags)
     return _validated(

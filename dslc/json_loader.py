@@ -19,7 +19,7 @@ or diagnostics. It stops descending below the maximum nesting depth, so a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -64,6 +64,9 @@ from dslc.validate import (
 
 T = TypeVar("T")
 
+# How far past the node limit the loader reads before it stops (see _Loader).
+STOP_FACTOR = 4
+
 CONDITION_TYPES: tuple[str, ...] = ("compare", "and", "or", "not", "literal", "field")
 EXPRESSION_TYPES: tuple[str, ...] = ("literal", "field", "arith", "func_call")
 NODE_TYPES: frozenset[str] = frozenset(
@@ -100,7 +103,11 @@ NULL_MEANS_ABSENT: frozenset[str] = frozenset(
 
 
 def load_json(
-    obj: object, filename: str | None = None, *, max_depth: int = MAX_DEPTH
+    obj: object,
+    filename: str | None = None,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_nodes: int = MAX_NODES,
 ) -> tuple[Program | None, list[Diagnostic]]:
     """The surface AST of a GAME JSON AST, ids filled; or None and the errors.
 
@@ -108,9 +115,9 @@ def load_json(
     int; booleans stay booleans. The program is returned only when there is no
     error; run ``dslc.validate.validate`` on it for the semantic rules.
     """
-    check_limits(max_depth, MAX_NODES)
+    check_limits(max_depth, max_nodes)
     bag = DiagnosticBag(filename)
-    program = _Loader(bag, max_depth).program(obj)
+    program = _Loader(bag, max_depth, max_nodes).program(obj)
     if bag.has_errors:
         return None, bag.items
     return program, bag.items
@@ -184,9 +191,28 @@ class _Opened:
 
 
 class _Loader:
-    def __init__(self, bag: DiagnosticBag, max_depth: int = MAX_DEPTH) -> None:
+    def __init__(
+        self, bag: DiagnosticBag, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES
+    ) -> None:
         self.bag = bag
         self.max_depth = max_depth
+        # Nodes opened so far. The validator counts each node at least once,
+        # so past ``max_nodes`` the program is certainly over the limit; the
+        # loader stops there (a hostile 10^5-rule document costs a few
+        # thousand nodes, not a tree) but only well past it, so a program a
+        # little over the limit gets the validator's precise error (the
+        # reference's node) rather than this one.
+        self.opened = 0
+        self.stop_above = STOP_FACTOR * max_nodes
+        self.stopped = False
+
+    def items(self, values: list[Any]) -> Iterator[tuple[int, Any]]:
+        """``enumerate(values)``, ending once the loader has stopped (a list
+        of 100,000 rules is not walked to the end)."""
+        for index, value in enumerate(values):
+            if self.stopped:
+                return
+            yield index, value
 
     def error(
         self, code: str, message: str, node_id: str | None, pointer: str, hint: str | None = None
@@ -209,6 +235,19 @@ class _Loader:
         # Where only one type fits (program, rule) the reference names the
         # node itself in type errors; elsewhere it names the parent.
         fixed = position.types[0] if len(position.types) == 1 else None
+        if self.stopped:
+            return None
+        self.opened += 1
+        if self.opened > self.stop_above:
+            self.stopped = True
+            self.error(
+                codes.NODE_LIMIT,
+                f"the program has more than {self.stop_above // STOP_FACTOR} nodes",
+                parent_id,
+                pointer,
+                hint="found while reading: the rest was not read",
+            )
+            return None
         if not isinstance(obj, dict):
             self.error(
                 codes.NODE_NOT_OBJECT,
@@ -346,7 +385,7 @@ class _Loader:
             return None
         rules = [
             self.rule(item, child_pointer(pointer, i), program.id, i)
-            for i, item in enumerate(value)
+            for i, item in self.items(value)
         ]
         return _all(rules)
 
@@ -437,7 +476,7 @@ class _Loader:
             return None
         stmts = [
             self.statement(item, child_pointer(pointer, i), parent_id, i, 2)
-            for i, item in enumerate(value)
+            for i, item in self.items(value)
         ]
         return _all(stmts)
 
@@ -454,7 +493,7 @@ class _Loader:
             return None
         branches = [
             self.else_if(item, child_pointer(pointer, j), else_if_id(rule.id, j))
-            for j, item in enumerate(value)
+            for j, item in self.items(value)
         ]
         return _all(branches)
 
@@ -537,7 +576,7 @@ class _Loader:
             return None
         conditions: list[Cond | None] = [
             self.condition(item, child_pointer(pointer, i), node.id, i, depth + 1)
-            for i, item in enumerate(value)
+            for i, item in self.items(value)
         ]
         # mypy cannot solve T in T | None for a union T; _all keeps the type.
         args = cast("tuple[Cond, ...] | None", _all(conditions))
@@ -592,7 +631,7 @@ class _Loader:
             return None
         expressions: list[Expr | None] = [
             self.expression(item, child_pointer(pointer, i), node.id, i, depth + 1)
-            for i, item in enumerate(value)
+            for i, item in self.items(value)
         ]
         args = cast("tuple[Expr, ...] | None", _all(expressions))
         if name is None or args is None or not node.keys_ok:

@@ -367,9 +367,18 @@ def compile_source(src: StrategySource) -> Compiled:
     values), so a file that passes here is one the store accepts. Raises
     CompileError with the source text attached, so diagnostics render with
     the line and a caret."""
+    compiled = _compile(src)
+    # After compiling: the front ends stop a huge program early, and what
+    # compiled is small enough to walk.
     problems = _value_problems(src)
+    if src.kind == "record" and src.text is None:
+        problems += _parent_problems(src)
     if problems:
-        raise CompileError(problems, src.text)
+        raise CompileError(compiled.diagnostics + problems, src.text)
+    return compiled
+
+
+def _compile(src: StrategySource) -> Compiled:
     if src.text is not None:
         from dslc.text.compile import compile_text_stages  # lark loads for text only
 
@@ -381,13 +390,7 @@ def compile_source(src: StrategySource) -> Compiled:
         return compile_blockly_stages(src.blockly_xml, src.filename)
     if src.ast is None:
         raise CompileError([_no_program(src.filename)])
-    compiled = compile_json_stages(src.ast, src.filename)
-    if src.kind != "record":
-        return compiled  # a bare JSON AST says nothing of its type or parent
-    parents = _parent_problems(src)
-    if parents:
-        raise CompileError(compiled.diagnostics + parents)
-    return compiled
+    return compile_json_stages(src.ast, src.filename)
 
 
 def _no_program(filename: str) -> Diagnostic:

@@ -72,8 +72,11 @@ def prepare(
     DSL_FULL.
     """
     filename = f"{name}.strat" if source_text is not None else f"{name}.json"
+    image: bytes | None = None
     if source_text is not None:
-        derived = toolchain.text_to_json(source_text, filename)
+        # One parse gives the JSON AST and the image (a hostile text is
+        # refused once, before any tree is built: dslc.text.syntax).
+        derived, image = toolchain.compile_text_source(source_text, filename)
         if ast is not None and cache.canonical_json(ast) != cache.canonical_json(derived):
             _refuse(
                 f"{name!r} is inconsistent",
@@ -95,7 +98,8 @@ def prepare(
         )
     ast = require_program(name, None, ast)
     check_parent(name, type_, parent, ast)
-    image = toolchain.compile_program(ast, source_text, filename)
+    if image is None:
+        image = toolchain.compile_program(ast, source_text, filename)
     return Prepared(
         type=type_,
         parentStrategyId=parent,

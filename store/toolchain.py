@@ -65,6 +65,7 @@ __all__ = [
     "check_image_seal",
     "codes",
     "compile_program",
+    "compile_text_source",
     "compiler_fingerprint",
     "diagnostics_of",
     "error_line",
@@ -167,6 +168,26 @@ def compile_program(ast: dict[str, Any], source_text: str | None, filename: str)
     with _stats_lock:
         STATS.compilations += 1
     return image
+
+
+def compile_text_source(source_text: str, filename: str) -> tuple[dict[str, Any], bytes]:
+    """A text program's JSON AST (what ``astJson`` stores) and its image,
+    from one parse: the front end's program is both converted and compiled.
+    The store's rules apply (``dslc.accept``, as ``dslc check``)."""
+    from dslc.compiler import compile_front
+    from dslc.text.compile import text_front
+    from dslc.to_json import program_to_json
+
+    try:
+        front = text_front(source_text, filename, stored=True)
+        compiled = compile_front(front)
+    except CompileError as exc:
+        raise InvalidDefinition(
+            f"{filename} does not compile", diagnostics_of(exc, source_text)
+        ) from exc
+    with _stats_lock:
+        STATS.compilations += 1
+    return program_to_json(front.program), compiled.data
 
 
 def text_to_json(source_text: str, filename: str) -> dict[str, Any]:

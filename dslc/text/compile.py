@@ -11,7 +11,7 @@ from dslc.diagnostics import CompileError, Diagnostic
 from dslc.frontend import Front, ast_front
 from dslc.text.build import Built
 from dslc.text.parse import parse_built
-from dslc.text.syntax import unstorable_strings
+from dslc.text.syntax import limit_error, unstorable_strings
 from dslc.text.words import TEXT
 from dslc.validate import MAX_DEPTH, MAX_NODES
 from dslc.vocabulary import Vocabulary
@@ -34,6 +34,9 @@ def text_front(
     unstorable = unstorable_strings(source, filename, nul=stored)
     if unstorable:  # checked before any work
         raise CompileError(unstorable, source)
+    over = limit_error(source, filename, max_nodes=max_nodes, max_depth=max_depth)
+    if over is not None:  # a hostile megabyte costs a scan, not a parse
+        raise CompileError([over], source)
     built, diags = parse_built(source, filename)
     if built is None:
         raise CompileError(diags, source)
