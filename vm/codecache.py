@@ -30,14 +30,13 @@ import hmac
 import importlib.util
 import marshal
 import os
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, cast
 
+from vm.fastpath import Unit, instantiate
 from vm.image import FORMAT_VERSION
 from vm.program import Program, verify_image
-from vm.translate import TRANSLATOR_VERSION, Unit, instantiate, translate_all
 
 ENV_KEY = "DSLC_CODE_CACHE_KEY"
 ENV_DIR = "DSLC_CODE_CACHE_DIR"
@@ -51,6 +50,8 @@ _SOURCES = ("image.py", "instructions.py", "opcodes.py", "verify.py", "translate
 
 
 def _fingerprint() -> bytes:
+    from vm.translate import TRANSLATOR_VERSION
+
     h = hashlib.sha256()
     h.update(f"translator {TRANSLATOR_VERSION} format {FORMAT_VERSION}".encode())
     h.update(importlib.util.MAGIC_NUMBER)
@@ -163,6 +164,8 @@ class CodeCache:
 
     def store(self, image: bytes, program: Program) -> None:
         """Translate ``program`` (loaded from ``image``) and keep it signed."""
+        from vm.translate import translate_all  # the ast machinery, on first store
+
         unit = translate_all(program.verified)
         payload = marshal.dumps(cast(Any, (_meta(program), unit)))
         if len(payload) + _MAC_SIZE > MAX_ENTRY_BYTES:
@@ -180,6 +183,8 @@ class CodeCache:
 def _write_atomically(path: Path, blob: bytes) -> None:
     """A new file under an unpredictable name, renamed over the entry: a
     reader sees the old entry or the new one, never half of one."""
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dslc-code-")

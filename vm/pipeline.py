@@ -23,6 +23,7 @@ from vm.builtins import (
     resolve_variables,
 )
 from vm.errors import ExecutionError
+from vm.fastpath import Fallback
 from vm.host import FieldCache, getter_of
 from vm.machine import RunResult
 from vm.program import Program
@@ -38,7 +39,6 @@ from vm.runner import (
     run_phase,
     run_phase_async,
 )
-from vm.translate import Fallback
 
 
 class Score:

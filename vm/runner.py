@@ -7,11 +7,11 @@ from collections.abc import Callable, Mapping
 
 from vm import errors as E
 from vm.errors import ExecutionError
+from vm.fastpath import Fallback, HostFetchError, Translated, guarded_getter
 from vm.host import AsyncFieldSource, FieldCache, FieldSource
 from vm.machine import RunResult, Suspend, execute
 from vm.opcodes import PHASES
 from vm.program import Program
-from vm.translate import Declined, Fallback, HostFetchError, Translated, guarded_getter, translate
 
 _EMPTY: Mapping[str, object] = {}
 NO_LIMIT = -1  # the loop counts steps only when a budget could be exceeded
@@ -138,6 +138,8 @@ def translation(program: Program, phase: str, is_async: bool = False) -> Transla
     if phase in cache:
         return cache[phase]
     _phase(program, phase)  # the error naming the argument
+    from vm.translate import Declined, translate  # the ast machinery, on first use
+
     try:
         result: Translated | None = translate(program.verified, phase, is_async=is_async)
     except Declined:

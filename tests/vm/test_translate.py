@@ -20,9 +20,10 @@ from tests.asts import inputs, programs
 from tests.support import same
 from tests.vm.images import make_image
 from tests.vm.test_vm_vs_reference import compile_or_reject
+from vm.fastpath import _HELPERS
 from vm.opcodes import Op
 from vm.runner import run_reference, run_reference_async, translation
-from vm.translate import _HELPERS, Declined, translate
+from vm.translate import Declined, translate
 
 RESULT_KEYS = ("points", "case_name", "callback_data", "working_data", "vetoed")
 
