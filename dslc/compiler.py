@@ -21,7 +21,9 @@ from dslc.diagnostics import CompileError, Diagnostic, DiagnosticBag
 from dslc.frontend import Front, ast_front, json_front
 from dslc.optimizer import optimize
 from dslc.validate import MAX_DEPTH, MAX_NODES
+from vm.errors import VerifyError
 from vm.image import Image, encode
+from vm.verify import certify
 
 LIMIT_CODE = codes.PROGRAM_TOO_LARGE
 
@@ -50,7 +52,9 @@ def compile_front(front: Front) -> Compiled:
         raise CompileError(bag.items, front.source)
     optimized = optimize(ir)
     try:
-        image = generate(optimized)
+        # The certificate (vm.cost) is what the verifier computes from the
+        # code, so vm.load accepts exactly what the compiler states.
+        image = certify(generate(optimized))
         data = encode(image)
     except UnicodeEncodeError:
         # A Python-built program with a lone surrogate in a string: no UTF-8
@@ -62,7 +66,7 @@ def compile_front(front: Front) -> Compiled:
             loc=program.loc,
         )
         raise CompileError(bag.items, front.source) from None
-    except (CodegenLimitError, ValueError) as exc:
+    except (CodegenLimitError, ValueError, VerifyError) as exc:
         bag.error(LIMIT_CODE, str(exc), node_id=program.id, loc=program.loc)
         raise CompileError(bag.items, front.source) from None
     return Compiled(program, ir, optimized, image, data, list(bag.items))

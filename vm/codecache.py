@@ -46,7 +46,15 @@ _MAC_SIZE = hashlib.sha256().digest_size
 
 # Files whose code decides what an entry means: a change to any of them
 # invalidates every entry.
-_SOURCES = ("image.py", "instructions.py", "opcodes.py", "verify.py", "translate.py", "values.py")
+_SOURCES = (
+    "image.py",
+    "cost.py",
+    "instructions.py",
+    "opcodes.py",
+    "verify.py",
+    "translate.py",
+    "values.py",
+)
 
 
 def _fingerprint() -> bytes:

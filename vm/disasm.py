@@ -45,6 +45,16 @@ def disassemble(image: Image) -> str:
     if image.parent_variables is not None:
         lines.append(f"  parent_variables: {dict(image.parent_variables)!r}")
     lines.append(f"  runs pre: {image.has_pre}  runs post: {image.has_post}")
+    if image.certificate is None:
+        lines.append("  certificate: none")
+    else:
+        lines.append(
+            "  certificate: "
+            + "  ".join(
+                f"{phase} {steps} steps, {fetches} fetches"
+                for phase, (steps, fetches) in zip(PHASES, image.certificate, strict=True)
+            )
+        )
     nodes = dict(image.node_table)
     instrs = decode_instructions(image.code)
     for phase in PHASES:

@@ -8,7 +8,9 @@ Layout (all integers little-endian)::
       flags        u16      bit 0: pre_rules present and non-empty
                             bit 1: post_rules present and non-empty
                             bit 2: parent_variables present
-                            bit 3: sealed (a seventh section follows)
+                            bit 3: sealed (a seal section ends the payload)
+                            bit 4: certified (a certificate section follows
+                                   the debug section)
       payload_len  u32      number of bytes after the header
       checksum     u32      CRC-32 of the payload
     payload: six sections, in this order, each ``u32 length`` + bytes
@@ -25,9 +27,13 @@ Layout (all integers little-endian)::
                    constant) each; then the node table: u32 count, then
                    (u32 code offset, u32 node id string) each, sorted by
                    offset: the node whose evaluation an instruction performs
-      7 seal       only when flag bit 3 is set: 32 bytes, the SHA-256 of the
+      7 certificate  only when flag bit 4 is set: for full, pre, post: u32
+                   most steps, u32 most distinct host fields fetched, over
+                   all paths (vm.cost); ``vm.load`` refuses an image whose
+                   certificate differs from what its code allows
+      8 seal       only when flag bit 3 is set: 32 bytes, the SHA-256 of the
                    32-byte digest of the source the image was compiled from
-                   followed by sections 1-6 as stored (see ``seal``)
+                   followed by every section before it as stored (see ``seal``)
 
 Every length is checked against what remains before anything is allocated,
 so a hostile image cannot make the decoder allocate more than its own size.
@@ -61,7 +67,11 @@ FLAG_HAS_PRE = 1
 FLAG_HAS_POST = 2
 FLAG_HAS_PARENT_VARIABLES = 4
 FLAG_SEALED = 8
-_KNOWN_FLAGS = FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES | FLAG_SEALED
+FLAG_CERTIFIED = 16
+_KNOWN_FLAGS = (
+    FLAG_HAS_PRE | FLAG_HAS_POST | FLAG_HAS_PARENT_VARIABLES | FLAG_SEALED | FLAG_CERTIFIED
+)
+CERTIFICATE = struct.Struct("<" + "II" * len(PHASES))
 SEAL_SIZE = 32  # a SHA-256 digest; also the size of the source digest sealed in
 
 Scalar = None | bool | int | float | str
@@ -87,6 +97,9 @@ class Image:
     has_post: bool
     parent_variables: tuple[tuple[str, Scalar], ...] | None
     node_table: tuple[tuple[int, str], ...]  # (code offset, node id), sorted
+    # (most steps, most distinct field fetches) for full, pre, post; None in
+    # an image compiled without one (vm.verify.certify adds it)
+    certificate: tuple[tuple[int, int], ...] | None = None
 
     def entry(self, phase: str) -> tuple[int, int]:
         return self.entries[PHASES.index(phase)]
@@ -160,10 +173,13 @@ def encode(image: Image) -> bytes:
             debug,
         )
     )
+    if image.certificate is not None:
+        payload += _section(CERTIFICATE.pack(*(n for pair in image.certificate for n in pair)))
     flags = (
         (FLAG_HAS_PRE if image.has_pre else 0)
         | (FLAG_HAS_POST if image.has_post else 0)
         | (FLAG_HAS_PARENT_VARIABLES if image.parent_variables is not None else 0)
+        | (FLAG_CERTIFIED if image.certificate is not None else 0)
     )
     if len(image.code) > MAX_CODE_SIZE:
         raise ValueError(f"code of {len(image.code)} bytes: an image holds {MAX_CODE_SIZE}")
@@ -323,6 +339,12 @@ def decode(data: bytes) -> Image:
 
     outer = _Reader(payload, "payload")
     parts = [_Reader(outer.take(outer.u32()), name) for name in _SECTION_NAMES]
+    certificate: tuple[tuple[int, int], ...] | None = None
+    if flags & FLAG_CERTIFIED:
+        if outer.u32() != CERTIFICATE.size:
+            raise VerifyError(f"certificate: not {CERTIFICATE.size} bytes")
+        numbers = CERTIFICATE.unpack(outer.take(CERTIFICATE.size))
+        certificate = tuple(zip(numbers[::2], numbers[1::2], strict=True))
     if flags & FLAG_SEALED and outer.u32() != SEAL_SIZE:
         raise VerifyError(f"seal: not {SEAL_SIZE} bytes")
     outer.take(SEAL_SIZE if flags & FLAG_SEALED else 0)
@@ -373,6 +395,7 @@ def decode(data: bytes) -> Image:
         has_post=bool(flags & FLAG_HAS_POST),
         parent_variables=tuple(pv_items) if has_pv else None,
         node_table=node_table,
+        certificate=certificate,
     )
 
 

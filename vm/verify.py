@@ -16,9 +16,10 @@ an empty stack, and section-only operations appear only in their section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
+from vm.cost import section_cost
 from vm.errors import VerifyError
 from vm.image import MAX_CODE_SIZE, Image
 from vm.instructions import Instr, decode_instructions
@@ -43,6 +44,7 @@ class SectionFacts:
     end: int
     max_steps: int  # the longest path, in executed instructions
     max_stack: int
+    max_fetches: int = 0  # the most distinct host fields fetched on one path
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,39 @@ def verify(image: Image) -> VerifiedImage:
         phase: _verify_section(rules, instrs, index_of, phase, start, end)
         for phase, (start, end) in ranges
     }
+    if image.certificate is not None:
+        _check_certificate(image.certificate, sections)
     return VerifiedImage(
         image=image, instructions=tuple(instrs), sections=sections, index_of=index_of
+    )
+
+
+def _check_certificate(
+    certificate: tuple[tuple[int, int], ...], sections: dict[str, SectionFacts]
+) -> None:
+    """A certificate states each phase's exact maxima; one that differs
+    from what the code allows lies (too low would let a host trust a bound
+    the code breaks; too high would hide a change in cost)."""
+    for phase, (steps, fetches) in zip(PHASES, certificate, strict=True):
+        facts = sections[phase]
+        if steps != facts.max_steps:
+            raise VerifyError(
+                f"certificate: phase {phase!r} claims at most {steps} steps, "
+                f"the code takes at most {facts.max_steps}"
+            )
+        if fetches != facts.max_fetches:
+            raise VerifyError(
+                f"certificate: phase {phase!r} claims at most {fetches} field fetches, "
+                f"the code makes at most {facts.max_fetches}"
+            )
+
+
+def certify(image: Image) -> Image:
+    """``image`` with its cost certificate (verifying it first)."""
+    sections = verify(replace(image, certificate=None)).sections
+    return replace(
+        image,
+        certificate=tuple((sections[p].max_steps, sections[p].max_fetches) for p in PHASES),
     )
 
 
@@ -193,14 +226,12 @@ def _verify_section(
                 raise VerifyError("control falls off the end of its section", ins.offset)
             arrive(ins.next_offset, after, ins)
 
-    # Longest path, backwards: successors always lie later in the code.
-    steps: dict[int, int] = {}
-    for ins in reversed(instrs[first:last]):
-        flags = ROWS[ins.op].flags
-        best = 0
-        if flags & F_BRANCH:
-            best = steps.get(ins.args[-1], 0)
-        if not flags & F_TERMINATOR:
-            best = max(best, steps.get(ins.next_offset, 0))
-        steps[ins.offset] = 1 + best
-    return SectionFacts(start=start, end=end, max_steps=steps[start], max_stack=max_stack)
+    # The longest path and the largest fetch set, backwards (vm.cost).
+    cost = section_cost(instrs[first:last], start)
+    return SectionFacts(
+        start=start,
+        end=end,
+        max_steps=cost.max_steps,
+        max_stack=max_stack,
+        max_fetches=cost.max_fetches,
+    )
