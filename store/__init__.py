@@ -60,6 +60,7 @@ _WHERE = {
     "StrategyRead": "schemas",
     "StrategyUpdate": "schemas",
     "StrategyService": "service",
+    "CostLimits": "limits",
     "migrate": "migrate",
 }
 
@@ -111,6 +112,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "CompilerUnavailable",
     "Conflict",
+    "CostLimits",
     "Database",
     "DatabaseError",
     "ImageRejected",

@@ -7,7 +7,9 @@ A *family* is every row with the same ``(realmId, name)``. Rules:
   (a new DRAFT at the family's max version + 1 is created); ARCHIVED rows
   are immutable.
 - publish: DRAFT -> PUBLISHED and the family's previously published row is
-  archived; republishing is a no-op; an ARCHIVED row cannot be published.
+  archived (a version whose cost certificate exceeds the service's
+  ``CostLimits`` is refused, ``store.limits``); republishing is a no-op; an
+  ARCHIVED row cannot be published.
 - archive: any row -> ARCHIVED (idempotent).
 - rollback: publish an earlier version again, archiving the current one.
 
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from store import cache, definitions, notify, schemas, toolchain
 from store.db import Database
 from store.errors import Conflict, ImmutableVersion, InvalidPayload, NotFound
+from store.limits import CostLimits, check_cost
 from store.models import DB_NOW, StrategyDefinition, StrategyStatus, StrategyType
 from store.schemas import StrategyCreate, StrategyRead, StrategyUpdate
 
@@ -44,8 +47,10 @@ StrategyId = uuid.UUID | str
 
 
 class StrategyService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cost_limits: CostLimits | None = None) -> None:
         self.db = db
+        # What a published version may cost per event (store.limits).
+        self.cost_limits = cost_limits or CostLimits()
 
     # -- writes -------------------------------------------------------------
 
@@ -230,6 +235,7 @@ class StrategyService:
         prepared = definitions.prepare(
             row.name, row.type, row.parentStrategyId, row.astJson, row.sourceText
         )
+        check_cost(row.name, prepared.image, self.cost_limits)
         # Archive the sibling first, so the partial unique index sees at most
         # one PUBLISHED row at every statement. A concurrent publish of another
         # draft makes one of the two transactions fail on that index.

@@ -27,6 +27,7 @@ from typing import Any, cast
 import dslc
 import vm
 import vm.image as vm_image
+import vm.verify as vm_verify
 from dslc import accept, codes, jsontext, sources
 from dslc.accept import GAME_BUILTINS
 from dslc.ast import Loc
@@ -62,6 +63,7 @@ __all__ = [
     "StrategySource",
     "blockly_of",
     "builtin_registry",
+    "certificate_of",
     "check_image_seal",
     "codes",
     "compile_program",
@@ -252,6 +254,20 @@ def load_image(image: bytes) -> Program:
     with _stats_lock:
         STATS.loads += 1
     return program
+
+
+def certificate_of(image: bytes) -> dict[str, tuple[int, int]]:
+    """Per phase, (most steps, most distinct field fetches): the image's
+    cost certificate, or what the verifier computes for an image written
+    before certificates existed."""
+    try:
+        decoded = vm_image.decode(image)
+        if decoded.certificate is None:
+            decoded = vm_verify.certify(decoded)
+    except VerifyError as exc:
+        raise ImageRejected(f"the VM refused the image: {exc}") from exc
+    assert decoded.certificate is not None
+    return dict(zip(vm_image.PHASES, decoded.certificate, strict=True))
 
 
 def seal_image(image: bytes, source_hash: str) -> bytes:

@@ -13,7 +13,7 @@ from dslc import codes, ir
 from dslc.cli.common import echo_diagnostics, fail, fail_compile
 from dslc.codes import FILE_UNREADABLE
 from dslc.compiler import Compiled
-from dslc.diagnostics import CompileError, Diagnostic
+from dslc.diagnostics import CompileError, Diagnostic, Severity
 from dslc.report import diagnostic_json
 from dslc.sources import (
     SOURCE_SUFFIXES,
@@ -117,7 +117,7 @@ NOT_A_STRATEGY = "not a strategy"
 
 
 def _check_one(
-    path: Path, problem: Diagnostic | None, walked: bool
+    path: Path, problem: Diagnostic | None, walked: bool, explain: dict[Path, list[str]]
 ) -> tuple[list[Diagnostic], str | None, str | None]:
     """Diagnostics, the source text, and why the file was skipped (or None).
     A JSON file met while walking a folder that holds no program (an events
@@ -131,7 +131,13 @@ def _check_one(
         src = read_strategy(path)
         if walked and src.kind == "json" and not _program_like(src.ast):
             return [], None, f"{NOT_A_STRATEGY} (no program, no GAME record)"
-        return compile_source(src).diagnostics, src.text, None
+        compiled = compile_source(src)
+        if explain.get(path) is not None:
+            # --explain: the cost certificate with its worst path
+            from dslc.explain import explain as explain_cost
+
+            explain[path] = explain_cost(compiled, src.text)
+        return compiled.diagnostics, src.text, None
     except NotAStrategy as exc:
         if walked:
             return [], None, f"{NOT_A_STRATEGY} ({exc.reason})"
@@ -155,8 +161,16 @@ def _program_like(ast: object) -> bool:
     help="Diagnostics as readable lines, one JSON document, or GitHub Actions "
     "annotations (shown inline on a pull request).",
 )
-@click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too.")
-def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) -> None:
+@click.option("--warnings-as-errors", is_flag=True, help="Fail on warnings too (never on hints).")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Also print each program's cost certificate (most steps and distinct "
+    "field fetches per phase) with its worst path.",
+)
+def check_command(
+    paths: tuple[str, ...], fmt: str, warnings_as_errors: bool, explain: bool
+) -> None:
     """Compile every strategy under PATHS (.json, .strat and .xml files) and
     report all diagnostics. Exits 1 when any file has an error.
 
@@ -165,6 +179,8 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
     holds no program (an events file) is reported as skipped.
     """
     files = list(_collect(paths))
+    # path -> the --explain lines, filled by _check_one (absent: not asked)
+    explained: dict[Path, list[str]] = {path: [] for path, _, _ in files} if explain else {}
     checked: list[tuple[Path, list[Diagnostic], str | None, str | None]] = []
     show_progress = fmt == "text" and sys.stderr.isatty() and len(files) > 20
     if show_progress:
@@ -173,15 +189,19 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
         with Progress(transient=True) as progress:
             task = progress.add_task("checking", total=len(files))
             for path, problem, walked in files:
-                checked.append((path, *_check_one(path, problem, walked)))
+                checked.append((path, *_check_one(path, problem, walked, explained)))
                 progress.advance(task)
     else:
-        checked = [(path, *_check_one(path, problem, walked)) for path, problem, walked in files]
+        checked = [
+            (path, *_check_one(path, problem, walked, explained)) for path, problem, walked in files
+        ]
     results = [(path, diags, source) for path, diags, source, skip in checked if skip is None]
     skipped = [(path, skip) for path, _, _, skip in checked if skip is not None]
 
     def failing(diags: list[Diagnostic]) -> bool:
-        return any(d.is_error or warnings_as_errors for d in diags)
+        return any(
+            d.is_error or (warnings_as_errors and d.severity is Severity.WARNING) for d in diags
+        )
 
     bad = [path for path, diags, _ in results if failing(diags)]
     if fmt == "json":
@@ -191,6 +211,7 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
                     "path": str(path),
                     "ok": not failing(diags),
                     "diagnostics": [diagnostic_json(d, source) for d in diags],
+                    **({"explain": explained.get(path, [])} if explain else {}),
                 }
                 for path, diags, source in results
             ],
@@ -209,10 +230,12 @@ def check_command(paths: tuple[str, ...], fmt: str, warnings_as_errors: bool) ->
     else:
         for path, why in skipped:
             click.echo(f"{path}: skipped: {why}", err=True)
-        for _path, diags, source in results:
+        for path, diags, source in results:
             echo_diagnostics(diags, source)
+            if explained.get(path):
+                click.echo(f"{path}: " + "\n".join(explained[path]))
         n_err = sum(1 for _, diags, _ in results for d in diags if d.is_error)
-        n_warn = sum(1 for _, diags, _ in results for d in diags if not d.is_error)
+        n_warn = sum(1 for _, diags, _ in results for d in diags if d.severity is Severity.WARNING)
         click.echo(
             f"checked {len(results)} file{'s' if len(results) != 1 else ''}: "
             f"{n_err} error{'s' if n_err != 1 else ''}, "
