@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dslc import ast as A
 from dslc import codes
 from dslc import ir as I
+from dslc.analysis import analyse
 from dslc.checker import check
 from dslc.codegen import CodegenLimitError, generate
 from dslc.diagnostics import CompileError, Diagnostic, DiagnosticBag
@@ -50,6 +51,9 @@ def compile_front(front: Front) -> Compiled:
     ir = check(program, bag, strict=front.strict_types, vocabulary=front.vocabulary)
     if bag.has_errors:
         raise CompileError(bag.items, front.source)
+    # Warnings about what the program cannot do (dslc.analysis): here, so
+    # that check, compile and the store see the same ones.
+    analyse(program, bag)
     optimized = optimize(ir)
     try:
         # The certificate (vm.cost) is what the verifier computes from the

@@ -21,6 +21,7 @@ MAX_DIAGNOSTICS = 100
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    HINT = "hint"  # advice: never fails a check, even with --warnings-as-errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +146,17 @@ class DiagnosticBag:
         hint: str | None = None,
     ) -> None:
         self._emit(Severity.WARNING, code, message, node_id, loc, hint)
+
+    def hint(
+        self,
+        code: str,
+        message: str,
+        *,
+        node_id: str | None = None,
+        loc: Loc | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self._emit(Severity.HINT, code, message, node_id, loc, hint)
 
     def _emit(
         self,
