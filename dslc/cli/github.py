@@ -17,7 +17,8 @@ def _escape_property(text: str) -> str:
 
 def annotation(diag: Diagnostic, path: str, source: str | None) -> str:
     """One workflow command line for ``diag`` found in ``path``."""
-    level = "error" if diag.is_error else "warning"
+    # GitHub's levels: a hint (dslc.analysis) is a notice
+    level = {"error": "error", "warning": "warning"}.get(diag.severity.value, "notice")
     props = [f"file={_escape_property(diag.filename or path)}"]
     if source is not None and diag.start >= 0:
         line, col = line_col(source, diag.start)
