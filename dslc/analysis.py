@@ -368,8 +368,8 @@ def _fields(node: object) -> Iterator[A.Field]:
     elif isinstance(node, A.Not):
         yield from _fields(node.arg)
     elif isinstance(node, A.FuncCall):
-        for a in node.args:
-            yield from _fields(a)
+        for arg in node.args:
+            yield from _fields(arg)
     elif hasattr(node, "value"):
         yield from _fields(node.value)
 
