@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping
 
 from dslc import codes
 from dslc.ast import Loc
-from dslc.diagnostics import Diagnostic
+from dslc.diagnostics import Diagnostic, Severity
 from dslc.validate import child_pointer, quote
 from vm.builtins import DEFAULT_REGISTRY
 
@@ -151,6 +151,38 @@ def parent_problems(
         for key in overrides
         if key not in allowed
     ]
+
+
+def unread_parent_variables(
+    parent: str | None,
+    overrides: Mapping[str, object] | None,
+    *,
+    variable_loc: Callable[[str], Loc],
+    filename: str | None = None,
+) -> list[Diagnostic]:
+    """Warnings (``DSLC_PARENT_VARIABLE_UNREAD``) for overrides of variables
+    the parent has but never reads (``unread_variables`` of a built-in in
+    ``vm.builtins``): accepted, as GAME accepts them, but they change nothing."""
+    if not parent or not overrides or parent not in DEFAULT_REGISTRY:
+        return []
+    unread: frozenset[str] = getattr(DEFAULT_REGISTRY.get(parent), "unread_variables", frozenset())
+    out = []
+    for key in overrides:
+        if key in unread:
+            loc = variable_loc(key)
+            out.append(
+                Diagnostic(
+                    codes.PARENT_VARIABLE_UNREAD,
+                    f"built-in {parent!r} never reads {key!r}: overriding it changes nothing",
+                    Severity.WARNING,
+                    pointer=loc.pointer,
+                    start=loc.start,
+                    end=loc.end,
+                    hint="remove it",
+                    filename=filename,
+                )
+            )
+    return out
 
 
 def _variable_hint(key: str, allowed: tuple[str, ...]) -> str:

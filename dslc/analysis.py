@@ -17,8 +17,8 @@ Over the surface AST, which keeps every node's id and location:
   decides: one of its branches is always taken and every branch that can be
   taken ends the phase.
 - ``DSLC_DATA_KEY_UNWRITTEN`` (a hint): in a program whose pre rules write
-  data, a post rule reads ``data.<key>`` that no pre rule writes; it reads the
-  event's own data, which may lack the key (likely a misspelt key).
+  data, a post rule reads ``data.<key>`` that no pre rule writes or reads; it
+  reads the event's own data, which may lack the key (or the key is misspelt).
 
 Warnings never make a valid program fail (``--warnings-as-errors`` aside).
 """
@@ -302,7 +302,12 @@ class _Analysis:
         written = {
             s.key for r in p.pre_rules or () for s in _statements(r) if isinstance(s, A.SetData)
         }
-        reported: set[str] = set()
+        if not written:
+            # Without pre rules writing data, post rules plainly read the
+            # event's data; with them, an unwritten key is likely a slip.
+            return
+        # A key the pre rules read is one the event carries.
+        reported = {f.path.removeprefix("data.") for r in p.pre_rules or () for f in _fields(r)}
         for rule in p.post_rules or ():
             for field in _fields(rule):
                 key = field.path.removeprefix("data.")

@@ -373,8 +373,9 @@ def compile_source(src: StrategySource) -> Compiled:
     problems = _value_problems(src)
     if src.kind == "record" and src.text is None:
         problems += _parent_problems(src)
-    if problems:
+    if any(d.is_error for d in problems):
         raise CompileError(compiled.diagnostics + problems, src.text)
+    compiled.diagnostics.extend(problems)  # warnings (unread parent variables)
     return compiled
 
 
@@ -415,13 +416,23 @@ def _parent_problems(src: StrategySource) -> list[Diagnostic]:
         return []  # GAME's own kinds (Python strategies) are not compiled here
     ast = src.ast or {}
     overrides = ast.get("parent_variables")
-    return accept.parent_problems(
+    given = overrides if isinstance(overrides, dict) else None
+
+    def variable_loc(key: str) -> Loc:
+        return Loc(pointer=child_pointer("/astJson/parent_variables", key))
+
+    problems = accept.parent_problems(
         src.header.type,
         src.header.parent,
-        overrides if isinstance(overrides, dict) else None,
+        given,
         parent_loc=Loc(pointer="/parentStrategyId"),
-        variable_loc=lambda key: Loc(pointer=child_pointer("/astJson/parent_variables", key)),
+        variable_loc=variable_loc,
         filename=src.filename,
+    )
+    if problems or src.header.type != DSL_EXTEND:
+        return problems
+    return accept.unread_parent_variables(
+        src.header.parent, given, variable_loc=variable_loc, filename=src.filename
     )
 
 

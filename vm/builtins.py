@@ -449,6 +449,9 @@ class ConstantEffortStrategy:
     id: str = "constantEffortStrategy"
     version: str = "0.0.1"
     field_paths: frozenset[str] = frozenset({"user.recent_measurements_count"})
+    # Variables it has but never reads (an override of one changes nothing;
+    # ``dslc check`` warns, DSLC_PARENT_VARIABLE_UNREAD).
+    unread_variables: frozenset[str] = frozenset({"variable_basic_points", "variable_bonus_points"})
 
     _DEFAULTS: Final[Mapping[str, object]] = MappingProxyType(
         {

@@ -67,13 +67,16 @@ def parent_problems(built: Built, filename: str) -> list[Diagnostic]:
 
     where = spans.get(("extends",), spans.get(("strategy",), (0, 0)))
     parent = built.outline.header
-    return accept.parent_problems(
+    problems = accept.parent_problems(
         accept.DSL_EXTEND if parent is not None else accept.DSL_FULL,
         parent,
         built.program.parent_variables,
         parent_loc=Loc(start=where[0], end=where[1]),
         variable_loc=variable_loc,
         filename=filename,
+    )
+    return problems + accept.unread_parent_variables(
+        parent, built.program.parent_variables, variable_loc=variable_loc, filename=filename
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from dslc.diagnostics import Diagnostic, Severity, line_col
+from dslc.sources import compile_source, read_strategy
 from dslc.text.compile import compile_text_stages
 
 
@@ -148,3 +152,76 @@ after parent
     assert _found(source) == [("hint", "DSLC_DATA_KEY_UNWRITTEN", 9, 14)]
     compiled = compile_text_stages(source, "t.strat")
     assert not any(d.severity is Severity.WARNING for d in compiled.diagnostics)
+
+
+def test_a_post_rule_reading_event_data_without_pre_writes_is_fine() -> None:
+    source = """strategy s
+extends default
+before parent
+    rule look
+        when data.hour < 6 then
+            set data early to true
+after parent
+    rule use
+        when data.hour < 9 then
+            set points to parent.points + 1
+"""
+    assert _found(source) == []  # data.hour: read by a pre rule, so the event has it
+    no_pre = """strategy s
+extends default
+after parent
+    rule use
+        when data.is_weekend then
+            set points to parent.points * 2
+"""
+    assert _found(no_pre) == []
+
+
+def test_an_override_of_a_variable_the_parent_never_reads(tmp_path: Path) -> None:
+    source = """strategy s
+extends constantEffort
+parent variables
+    variable_max_points = 50
+    variable_bonus_points = 25
+after parent
+    rule use
+        when parent.points > 1 then
+            set points to parent.points
+"""
+    path = tmp_path / "s.strat"
+    path.write_text(source, encoding="utf-8")
+    compiled = compile_source(read_strategy(path))
+    found = [
+        (d.severity.value, d.code, *line_col(source, d.start), d.message)
+        for d in compiled.diagnostics
+        if d.code == "DSLC_PARENT_VARIABLE_UNREAD"
+    ]
+    assert found == [
+        (
+            "warning",
+            "DSLC_PARENT_VARIABLE_UNREAD",
+            5,
+            5,
+            "built-in 'constantEffort' never reads 'variable_bonus_points': "
+            "overriding it changes nothing",
+        )
+    ]
+
+
+def test_an_unread_override_in_a_game_record_is_located_by_pointer(tmp_path: Path) -> None:
+    record = {
+        "name": "r",
+        "type": "DSL_EXTEND",
+        "parentStrategyId": "constantEffortStrategy",
+        "astJson": {
+            "type": "program",
+            "rules": [],
+            "parent_variables": {"variable_basic_points": 3},
+        },
+    }
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    compiled = compile_source(read_strategy(path))
+    [warning] = [d for d in compiled.diagnostics if d.code == "DSLC_PARENT_VARIABLE_UNREAD"]
+    assert warning.severity is Severity.WARNING
+    assert warning.pointer == "/astJson/parent_variables/variable_basic_points"

@@ -2,6 +2,7 @@ program 'constant_effort_v0_0_1'
   constants: 5  fields: 1  code: 45 bytes
   field table: user.recent_measurements_count
   runs pre: False  runs post: False
+  certificate: full 15 steps, 1 fetches  pre 1 steps, 0 fetches  post 1 steps, 0 fetches
 
 full:  [0, 43)
      0  FIELD              @0 user.recent_measurements_count

@@ -2,6 +2,7 @@ program 'default_v0_0_2'
   constants: 15  fields: 6  code: 188 bytes
   field table: task.measurements_count, user.measurements_count, user.avg_time, all.avg_time, user.new_last_window_diff, user.last_window_diff
   runs pre: False  runs post: False
+  certificate: full 46 steps, 6 fetches  pre 1 steps, 0 fetches  post 1 steps, 0 fetches
 
 full:  [0, 186)
      0  FIELD              @0 task.measurements_count

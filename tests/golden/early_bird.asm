@@ -1,8 +1,9 @@
 program 'early_bird'
-  constants: 19  fields: 1  code: 129 bytes
+  constants: 18  fields: 1  code: 129 bytes
   field table: externalUserId
-  parent_variables: {'variable_bonus_points': 25.0, 'variable_max_points': 50}
+  parent_variables: {'variable_max_points': 50}
   runs pre: True  runs post: True
+  certificate: full 1 steps, 0 fetches  pre 16 steps, 1 fetches  post 15 steps, 0 fetches
 
 full:  [0, 1)
      0  HALT

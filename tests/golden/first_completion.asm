@@ -2,6 +2,7 @@ program 'recompensa_completar_tarea'
   constants: 5  fields: 1  code: 25 bytes
   field table: task.measurements_count
   runs pre: False  runs post: False
+  certificate: full 5 steps, 1 fetches  pre 1 steps, 0 fetches  post 1 steps, 0 fetches
 
 full:  [0, 23)
      0  FIELD              @0 task.measurements_count

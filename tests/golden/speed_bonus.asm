@@ -2,6 +2,7 @@ program 'bonus_por_velocidad'
   constants: 3  fields: 2  code: 24 bytes
   field table: user.avg_time, all.avg_time
   runs pre: False  runs post: False
+  certificate: full 7 steps, 2 fetches  pre 1 steps, 0 fetches  post 1 steps, 0 fetches
 
 full:  [0, 22)
      0  FIELD              @0 user.avg_time

@@ -2,6 +2,7 @@ program 'tiered_reward'
   constants: 20  fields: 5  code: 138 bytes
   field table: user.avg_time, all.avg_time, user.recent_measurements_count, user.measurements_count, task.measurements_count
   runs pre: False  runs post: False
+  certificate: full 30 steps, 5 fetches  pre 1 steps, 0 fetches  post 1 steps, 0 fetches
 
 full:  [0, 136)
      0  FIELD              @0 user.avg_time

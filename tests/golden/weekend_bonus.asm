@@ -1,6 +1,7 @@
 program 'bonus_extiende_default'
   constants: 3  fields: 0  code: 21 bytes
   runs pre: False  runs post: True
+  certificate: full 1 steps, 0 fetches  pre 1 steps, 0 fetches  post 9 steps, 0 fetches
 
 full:  [0, 1)
      0  HALT
