@@ -4,7 +4,8 @@ that takes the most steps goes through).
 
 The numbers are the image's certificate (vm.cost); the path is one longest
 path, named by the node ids the image's node table gives its instructions
-(conditions, statements), with the line and column of text sources.
+(conditions, statements), with the line and column of text sources and
+the JSON pointer of JSON ones.
 """
 
 from __future__ import annotations
@@ -21,19 +22,24 @@ from vm.opcodes import F_BRANCH, F_TERMINATOR, PHASES, ROWS, Op
 _JUMP_WHEN_TRUE = (Op.JUMP_IF_TRUE, Op.CMP_JUMP_IF_TRUE)
 
 
-def _locations(node: object) -> Iterator[tuple[str, int]]:
-    """(node id, start offset) of every node of a surface AST."""
+def _locations(node: object, source: str | None) -> Iterator[tuple[str, str]]:
+    """(node id, where) of every node of a surface AST: the line and column
+    in a text source, else the JSON pointer."""
     if dataclasses.is_dataclass(node) and not isinstance(node, type):
         node_id = getattr(node, "id", "")
         loc = getattr(node, "loc", None)
-        if node_id and loc is not None and getattr(loc, "start", -1) >= 0:
-            yield node_id, loc.start
+        if node_id and loc is not None:
+            if source is not None and loc.start >= 0:
+                line, col = line_col(source, loc.start)
+                yield node_id, f"line {line}:{col}"
+            elif loc.pointer is not None:
+                yield node_id, f"at {loc.pointer or '/'}"
         for f in dataclasses.fields(node):
             if f.name != "loc":
-                yield from _locations(getattr(node, f.name))
+                yield from _locations(getattr(node, f.name), source)
     elif isinstance(node, (tuple, list)):
         for item in node:
-            yield from _locations(item)
+            yield from _locations(item, source)
 
 
 def explain(compiled: Compiled, source: str | None = None) -> list[str]:
@@ -41,7 +47,7 @@ def explain(compiled: Compiled, source: str | None = None) -> list[str]:
     image = compiled.image
     assert image.certificate is not None  # the compiler certifies every image
     nodes = dict(image.node_table)
-    where = dict(_locations(compiled.ast)) if source is not None else {}
+    where = dict(_locations(compiled.ast, source))
     instrs = decode_instructions(image.code)
     lines = ["cost certificate (per phase: most steps, most distinct field fetches):"]
     runs = {"full": True, "pre": image.has_pre, "post": image.has_post}
@@ -74,10 +80,7 @@ def explain(compiled: Compiled, source: str | None = None) -> list[str]:
                 what = "runs"
             else:
                 continue  # arithmetic inside a condition or statement
-            at = ""
-            if node in where and source is not None:
-                line, col = line_col(source, where[node])
-                at = f" (line {line}:{col})"
+            at = f" ({where[node]})" if node in where else ""
             lines.append(f"      {node}{at}: {what}")
         if not path or ROWS[by_offset[path[-1]].op].op is Op.HALT:
             lines.append("      end of the phase")
