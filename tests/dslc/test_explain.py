@@ -64,7 +64,8 @@ def test_without_explain_no_certificate_is_printed(tmp_path: Path) -> None:
 
 
 def test_explain_names_json_nodes_by_pointer() -> None:
-    result = CliRunner().invoke(cli, ["check", "--explain", "examples/default.json"])
+    example = Path(__file__).resolve().parents[2] / "examples" / "default.json"
+    result = CliRunner().invoke(cli, ["check", "--explain", str(example)])
     assert result.exit_code == 0, result.output
     assert "      r_basic_engagement.compare.0 (at /rules/0/when): fails" in result.stdout
     assert "  full: 46 steps, 6 field fetches" in result.stdout
