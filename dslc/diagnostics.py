@@ -82,8 +82,9 @@ def render(diag: Diagnostic, source: str | None = None) -> str:
             line_end = len(source)
         text = source[line_start:line_end]
         width = max(1, min(diag.end, line_end) - diag.start) if diag.end > diag.start else 1
+        text, at, width = _window(text, col - 1, width)
         gutter = f"{line:>4} | "
-        caret = " " * (len(gutter) + col - 1) + "^" * width
+        caret = " " * (len(gutter) + at) + "^" * width
         out = [head, gutter + text.expandtabs(1), caret]
     else:
         parts = [diag.filename] if diag.filename else []
@@ -96,6 +97,23 @@ def render(diag: Diagnostic, source: str | None = None) -> str:
     if diag.hint:
         out.append(f"  hint: {diag.hint}")
     return "\n".join(out)
+
+
+# A source line longer than this is shown as a window around the column: a
+# hostile megabyte on one line must not be printed whole.
+MAX_SHOWN = 120
+
+
+def _window(text: str, at: int, width: int) -> tuple[str, int, int]:
+    """The part of a long line around offset ``at`` (with ``...`` where it
+    was cut), the caret's offset in it and its width."""
+    if len(text) <= MAX_SHOWN:
+        return text, at, width
+    start = max(0, at - MAX_SHOWN // 3)
+    end = min(len(text), start + MAX_SHOWN)
+    shown = ("..." if start > 0 else "") + text[start:end] + ("..." if end < len(text) else "")
+    offset = at - start + (3 if start > 0 else 0)
+    return shown, offset, max(1, min(width, end - at))
 
 
 class DiagnosticBag:

@@ -194,3 +194,17 @@ def test_a_lone_surrogate_in_a_json_string_is_located(tmp_path: Path) -> None:
     assert code == 1
     col = text.index("\\udc00") + 1
     assert f"{path}:1:{col}: error[{codes.STRING_NOT_UNICODE}]" in out
+
+
+def test_a_megabyte_line_is_not_printed_whole(tmp_path: Path) -> None:
+    path = tmp_path / "long.strat"
+    path.write_text(
+        "strategy x\nrule r when " + " and ".join(["data.a"] * 100_000) + " then stop\n",
+        encoding="utf-8",
+    )
+    code, out = _invoke(["check", str(path)])
+    assert code == 1 and f"error[{codes.NODE_LIMIT}]" in out
+    assert len(out) < 1000  # a window around the column, not the 700 KB line
+    source_line, caret = out.splitlines()[1:3]
+    assert source_line.endswith("...") and caret.strip() == "^"
+    assert source_line[caret.index("^")] == "a"  # the caret under the 'and'
