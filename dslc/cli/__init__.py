@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from dslc.cli import build, execute, inspect, testing
+from dslc.cli import build, execute, inspect, replay, testing
 from dslc.cli_text import COMMANDS as TEXT_COMMANDS
 from dslc.report import echo_error, styled
 
@@ -65,6 +65,7 @@ for command in (
     *inspect.COMMANDS,
     *execute.COMMANDS,
     *testing.COMMANDS,
+    *replay.COMMANDS,
     *TEXT_COMMANDS,
 ):
     cli.add_command(command)

@@ -13,7 +13,7 @@ import click
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sqlalchemy", "alembic", "rich", "psycopg")
+HEAVY = ("sqlalchemy", "alembic", "rich", "psycopg", "matplotlib")
 
 
 def loaded_after(code: str) -> set[str]:

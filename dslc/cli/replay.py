@@ -1,0 +1,184 @@
+"""``dslc replay`` and ``dslc diff``: score an event log with a strategy
+file (or two), summarise and plot. Stored versions (``NAME@N``) are
+replayed by ``dslc store replay`` / ``dslc store diff``, since dslc may not
+import the store; both share ``dslc.replay_report``."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from dslc import replay as R
+from dslc.cli.common import fail, fail_compile
+from dslc.cli.execute import declared_parent
+from dslc.diagnostics import CompileError
+from dslc.replay_report import ReplayError, run_diff, run_replay
+from dslc.sources import compile_source, kind_of, read_source, read_strategy
+from vm import VerifyError, load
+from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def replay_options(command: F) -> F:
+    """The options ``replay`` and ``diff`` share (the store's commands too)."""
+    for option in reversed(
+        (
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="A readable report, or one JSON document.",
+            ),
+            click.option(
+                "--plot",
+                metavar="FILE",
+                help="Also draw the points distribution and the events per case name: "
+                "FILE.png (matplotlib, the 'plot' extra) or FILE.html (self-contained).",
+            ),
+            click.option(
+                "--max-line-bytes",
+                type=click.IntRange(min=2),
+                default=R.MAX_LINE_BYTES,
+                show_default=True,
+                help="A longer line of the log is a bad line (DSLC_EVENT_LINE_TOO_LONG).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+LOG_HELP = """
+
+EVENTS is JSON Lines, one event per line (only "fields" is needed; "ids"
+holds externalGameId, externalTaskId, externalUserId):
+
+\b
+  {"fields": {...}, "data": {...}, "ids": {...}, "label": "..."}
+
+A line that is not such an event is reported as FILE:LINE: error[CODE] and
+counted, and the exit code is then 1.
+"""
+
+
+def load_scorer(path: str) -> R.Scorer:
+    """A scorer for a strategy file (source or .sbc image): a DSL_EXTEND
+    strategy scores through its parent built-in, as ``dslc run`` does."""
+    if not Path(path).exists():
+        hint = (
+            f"; to replay the stored version {path!r}, use 'dslc store replay' / 'dslc store diff'"
+            if "@" in path
+            else ""
+        )
+        fail(f"{path}: no such strategy file{hint}")
+    src = None
+    try:
+        if kind_of(path) == "image":
+            image = read_source(path).data or b""
+        else:
+            src = read_strategy(path)
+            image = compile_source(src).data
+    except CompileError as exc:
+        fail_compile(exc)
+    try:
+        program = load(image)
+    except VerifyError as exc:
+        fail(f"{path}: not a valid image: {exc}")
+    parent_id = declared_parent(src)
+    parent = None
+    if parent_id is not None:
+        try:
+            parent = DEFAULT_REGISTRY.get(parent_id)
+        except UnknownBuiltinError:
+            fail(f"{path} extends {parent_id!r}, which is not a built-in of this VM")
+    elif program.has_pre or program.has_post:
+        fail(f"{path} has rules before or after a parent but names none: it cannot be replayed")
+    return R.scorer_for(program, parent)
+
+
+@click.command("replay", epilog=None)
+@click.argument("strategy", metavar="STRATEGY")
+@click.argument("events", metavar="EVENTS.jsonl")
+@replay_options
+def replay_command(
+    strategy: str, events: str, fmt: str, plot: str | None, max_line_bytes: int
+) -> None:
+    """Score every event of EVENTS.jsonl with STRATEGY (a .strat/.json/.xml
+    file or a .sbc image) and summarise: events per case name, the points
+    distribution (min, quartiles, max, mean) and errors by code.
+
+    \b
+    A stored version: dslc store replay NAME@N EVENTS.jsonl
+    """
+    scorer = load_scorer(strategy)
+    _exit(
+        lambda: run_replay(
+            scorer, strategy, events, fmt=fmt, plot=plot, max_line_bytes=max_line_bytes
+        )
+    )
+
+
+@click.command("diff")
+@click.argument("old", metavar="A")
+@click.argument("new", metavar="B")
+@click.argument("events", metavar="EVENTS.jsonl")
+@click.option(
+    "--examples",
+    type=click.IntRange(min=0),
+    default=R.EXAMPLES_PER_GROUP,
+    show_default=True,
+    help="Examples shown per group.",
+)
+@replay_options
+def diff_command(
+    old: str,
+    new: str,
+    events: str,
+    examples: int,
+    fmt: str,
+    plot: str | None,
+    max_line_bytes: int,
+) -> None:
+    """Score EVENTS.jsonl with two versions of a strategy, A and B (files),
+    and show how many events change case or points, by how much, grouped by
+    (old case -> new case), with the first examples of each group.
+
+    \b
+    Stored versions: dslc store diff NAME@1 NAME@2 EVENTS.jsonl
+    """
+    scorers = load_scorer(old), load_scorer(new)
+    _exit(
+        lambda: run_diff(
+            *scorers,
+            (old, new),
+            events,
+            fmt=fmt,
+            plot=plot,
+            examples=examples,
+            max_line_bytes=max_line_bytes,
+        )
+    )
+
+
+def _exit(run: Callable[[], int]) -> None:
+    try:
+        code = run()
+    except ReplayError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    sys.exit(code)
+
+
+for _command in (replay_command, diff_command):
+    _command.help = inspect.cleandoc(_command.callback.__doc__ or "") + LOG_HELP
+
+COMMANDS = [replay_command, diff_command]
