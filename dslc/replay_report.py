@@ -9,13 +9,14 @@ the plot and return the exit code.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -24,6 +25,9 @@ from dslc.replay_plot import PlotError, check_target, write_plot
 
 PROGRESS_AFTER = 2000  # events: a shorter log finishes before a bar helps
 SHOWN_BAD_LINES = 20
+
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ReplayError(Exception):
@@ -153,6 +157,56 @@ def _diff_json(result: R.Diff) -> dict[str, Any]:
     doc["old_summary"] = doc.pop("old")
     doc["new_summary"] = doc.pop("new")
     return doc
+
+
+def replay_options(command: F) -> F:
+    """The options ``replay`` and ``diff`` share (the store's commands too)."""
+    for option in reversed(
+        (
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["text", "json"]),
+                default="text",
+                show_default=True,
+                help="A readable report, or one JSON document.",
+            ),
+            click.option(
+                "--plot",
+                metavar="FILE",
+                help="Also draw the points distribution and the events per case name: "
+                "FILE.png (matplotlib, the 'plot' extra) or FILE.html (self-contained).",
+            ),
+            click.option(
+                "--max-line-bytes",
+                type=click.IntRange(min=2),
+                default=R.MAX_LINE_BYTES,
+                show_default=True,
+                help="A longer line of the log is a bad line (DSLC_EVENT_LINE_TOO_LONG).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+LOG_HELP = """
+
+EVENTS is JSON Lines, one event per line (only "fields" is needed; "ids"
+holds externalGameId, externalTaskId, externalUserId):
+
+\b
+  {"fields": {...}, "data": {...}, "ids": {...}, "label": "..."}
+
+A line that is not such an event is reported as FILE:LINE: error[CODE] and
+counted, and the exit code is then 1.
+"""
+
+
+def with_log_help(command: click.Command) -> str:
+    """A command's docstring followed by the description of the log."""
+    doc = command.callback.__doc__ if command.callback is not None else ""
+    return inspect.cleandoc(doc or "") + LOG_HELP
 
 
 # -- text ----------------------------------------------------------------------

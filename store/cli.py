@@ -32,6 +32,8 @@ _COMMAND_MODULES = {
     "score": "cli_engine",
     "build-cache": "cli_engine",
     "watch": "cli_watch",
+    "replay": "cli_replay",
+    "diff": "cli_replay",
 }
 
 
@@ -46,6 +48,10 @@ def module_commands(module: str) -> list[click.Command]:
         from store import cli_read
 
         return cli_read.COMMANDS
+    if module == "cli_replay":
+        from store import cli_replay
+
+        return cli_replay.COMMANDS
     if module == "cli_watch":
         from store import cli_watch
 

@@ -123,7 +123,7 @@ def score_command(
             raise StoreCliError("--events cannot be combined with --fields or --data")
         events = read_events(events_file, ref)
         with open_database(db_url, read_only=True) as db:
-            failed = _score_batch(_Strategies(db, realm, draft), events)
+            failed = _score_batch(Strategies(db, realm, draft), events)
         if failed:
             message = f"{failed} of {len(events)} events failed"
             click.echo(toolchain.error_line("DSLC_STORE_EVENTS_FAILED", message), err=True)
@@ -134,7 +134,7 @@ def score_command(
     fields = json_object(fields_arg, "--fields")
     data = json_object(data_arg, "--data")
     with open_database(db_url, read_only=True) as db:
-        loaded = _Strategies(db, realm, draft).load(ref)
+        loaded = Strategies(db, realm, draft).load(ref)
         try:
             result = loaded.score(fields=fields, data=data)
         except ExecutionError as exc:
@@ -239,7 +239,7 @@ def _event(item: object, where: str, default_ref: str | None) -> Event:
     return Event(strategy=strategy, fields=parts["fields"], data=parts["data"], label=label)
 
 
-def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
+def _score_batch(strategies: Strategies, events: list[Event]) -> int:
     """Print one JSON line per event; return how many failed."""
     failed = 0
     for event in events:
@@ -284,7 +284,7 @@ def _score_batch(strategies: _Strategies, events: list[Event]) -> int:
     return failed
 
 
-class _Strategies:
+class Strategies:
     """Resolves REFs as the engine does and loads each strategy once per command."""
 
     def __init__(self, db: Database, realm: str, draft: bool) -> None:

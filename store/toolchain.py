@@ -34,6 +34,7 @@ from dslc.ast import Loc
 from dslc.diagnostics import CompileError, line_col, render
 from dslc.json_output import NotJsonError
 from dslc.json_output import dumps as result_json
+from dslc.replay_report import ReplayError, replay_options, run_diff, run_replay, with_log_help
 from dslc.sources import Header, OptionError, StrategySource, json_object_option
 from dslc.validate import child_pointer
 from store.errors import ImageRejected, InvalidDefinition, InvalidPayload, NotStrategies
@@ -59,6 +60,7 @@ __all__ = [
     "NotJsonError",
     "OptionError",
     "Program",
+    "ReplayError",
     "Score",
     "StrategySource",
     "blockly_of",
@@ -82,13 +84,17 @@ __all__ = [
     "read_strategy",
     "render_compile_error",
     "render_runtime_error",
+    "replay_options",
     "result_json",
+    "run_diff",
+    "run_replay",
     "score",
     "score_builtin",
     "seal_image",
     "text_header",
     "text_to_json",
     "value_problems",
+    "with_log_help",
 ]
 
 

@@ -5,11 +5,9 @@ import the store; both share ``dslc.replay_report``."""
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
@@ -17,56 +15,10 @@ from dslc import replay as R
 from dslc.cli.common import fail, fail_compile
 from dslc.cli.execute import declared_parent
 from dslc.diagnostics import CompileError
-from dslc.replay_report import ReplayError, run_diff, run_replay
+from dslc.replay_report import ReplayError, replay_options, run_diff, run_replay, with_log_help
 from dslc.sources import compile_source, kind_of, read_source, read_strategy
 from vm import VerifyError, load
 from vm.builtins import DEFAULT_REGISTRY, UnknownBuiltinError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def replay_options(command: F) -> F:
-    """The options ``replay`` and ``diff`` share (the store's commands too)."""
-    for option in reversed(
-        (
-            click.option(
-                "--format",
-                "fmt",
-                type=click.Choice(["text", "json"]),
-                default="text",
-                show_default=True,
-                help="A readable report, or one JSON document.",
-            ),
-            click.option(
-                "--plot",
-                metavar="FILE",
-                help="Also draw the points distribution and the events per case name: "
-                "FILE.png (matplotlib, the 'plot' extra) or FILE.html (self-contained).",
-            ),
-            click.option(
-                "--max-line-bytes",
-                type=click.IntRange(min=2),
-                default=R.MAX_LINE_BYTES,
-                show_default=True,
-                help="A longer line of the log is a bad line (DSLC_EVENT_LINE_TOO_LONG).",
-            ),
-        )
-    ):
-        command = option(command)
-    return command
-
-
-LOG_HELP = """
-
-EVENTS is JSON Lines, one event per line (only "fields" is needed; "ids"
-holds externalGameId, externalTaskId, externalUserId):
-
-\b
-  {"fields": {...}, "data": {...}, "ids": {...}, "label": "..."}
-
-A line that is not such an event is reported as FILE:LINE: error[CODE] and
-counted, and the exit code is then 1.
-"""
 
 
 def load_scorer(path: str) -> R.Scorer:
@@ -179,6 +131,6 @@ def _exit(run: Callable[[], int]) -> None:
 
 
 for _command in (replay_command, diff_command):
-    _command.help = inspect.cleandoc(_command.callback.__doc__ or "") + LOG_HELP
+    _command.help = with_log_help(_command)
 
 COMMANDS = [replay_command, diff_command]
