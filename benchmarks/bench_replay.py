@@ -7,7 +7,8 @@ same events scored with ``vm.score`` alone from already-parsed dicts.
 The log is ``samples/generate_events.py``'s (GAME's default strategy,
 ``examples/default.strat``), written to a temporary file. Both sides run in
 one process, side by side; medians of ``--repeat`` runs. Read the ratio:
-what the log reading and the summary cost on top of scoring.
+what the log reading and the summary cost on top of scoring (and
+next to ``json.loads`` of each line, which no replay can skip).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def main() -> None:
         log = _generator().write(Path(tmp) / "events.jsonl", args.events)
         parsed = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
         events = [{**e["fields"], **e["ids"]} for e in parsed]
-        replay_times, score_times = [], []
+        raw = log.read_bytes().splitlines()
+        replay_times, score_times, json_times = [], [], []
         for _ in range(args.repeat):
             start = time.perf_counter()
             summary = R.replay(R.read_events(log), scorer)
@@ -60,13 +62,20 @@ def main() -> None:
                 with contextlib.suppress(vm.ExecutionError):
                     vm.score(program, fields=fields, data={})
             score_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            for line in raw:
+                json.loads(line)
+            json_times.append(time.perf_counter() - start)
     assert summary.events == args.events
     replay_s, score_s = statistics.median(replay_times), statistics.median(score_times)
+    json_s = statistics.median(json_times)
     print(f"events: {args.events}, median of {args.repeat} runs")
     print(
         f"dslc replay (read + check + score + summary): {args.events / replay_s:>10,.0f} events/s"
     )
     print(f"vm.score alone on parsed dicts:               {args.events / score_s:>10,.0f} events/s")
+    print(f"json.loads of each line alone:                {args.events / json_s:>10,.0f} events/s")
+    print(f"ratio replay / (score + json.loads): {replay_s / (score_s + json_s):.2f}x the time")
     print(f"ratio replay / score alone: {replay_s / score_s:.2f}x the time")
 
 

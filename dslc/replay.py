@@ -37,6 +37,7 @@ from vm import ExecutionError, Program, Score
 MAX_LINE_BYTES = 1 << 20
 EXAMPLES_PER_GROUP = 3
 ID_KEYS = ("externalGameId", "externalTaskId", "externalUserId")
+_ID_SET = frozenset(ID_KEYS)
 _EVENT_KEYS = frozenset({"fields", "data", "ids", "label"})
 _READ_CHUNK = 1 << 16
 
@@ -134,7 +135,7 @@ def parse_event(raw: bytes, number: int) -> Event | BadLine:
         return BadLine(number, codes.EVENT_NOT_JSON, f"the line is not JSON: {detail}")
     if not isinstance(value, dict):
         return BadLine(number, codes.EVENT_INVALID, "an event is a JSON object")
-    unknown = sorted(set(value) - _EVENT_KEYS)
+    unknown = sorted(value.keys() - _EVENT_KEYS)
     if unknown:
         # A misspelt "fields" would otherwise score the event with no fields.
         return BadLine(
@@ -142,19 +143,17 @@ def parse_event(raw: bytes, number: int) -> Event | BadLine:
             codes.EVENT_INVALID,
             f"unknown key {unknown[0]!r} (an event has {', '.join(sorted(_EVENT_KEYS))})",
         )
-    parts: dict[str, dict[str, Any]] = {}
-    for key in ("fields", "data", "ids"):
-        part = value.get(key, {})
-        if not isinstance(part, dict):
+    fields = value.get("fields", {})
+    data = value.get("data", {})
+    ids = value.get("ids", {})
+    for key, part in (("fields", fields), ("data", data), ("ids", ids)):
+        if type(part) is not dict:
             return BadLine(number, codes.EVENT_INVALID, f"{key!r} must be a JSON object")
-        parts[key] = part
     label = value.get("label")
     if label is not None and not isinstance(label, str):
         return BadLine(number, codes.EVENT_INVALID, "'label' must be a string")
-    fields = parts["fields"]
-    ids = parts["ids"]
     if ids:
-        bad = sorted(set(ids) - set(ID_KEYS))
+        bad = sorted(ids.keys() - _ID_SET)
         if bad:
             return BadLine(
                 number, codes.EVENT_INVALID, f"unknown id {bad[0]!r} (ids are {', '.join(ID_KEYS)})"
@@ -164,7 +163,7 @@ def parse_event(raw: bytes, number: int) -> Event | BadLine:
             if key in fields and fields[key] != id_value:
                 return BadLine(number, codes.EVENT_INVALID, f"{key} differs in 'ids' and 'fields'")
             fields[key] = id_value
-    return Event(number, fields, parts["data"], label)
+    return Event(number, fields, data, label)
 
 
 # -- scoring -------------------------------------------------------------------
@@ -176,7 +175,7 @@ def scorer_for(program: Program, parent: object = None) -> Scorer:
     import vm
 
     def score(fields: Mapping[str, Any], data: Mapping[str, Any]) -> Score:
-        return vm.score(program, fields=dict(fields), data=data, parent=parent)  # type: ignore[arg-type]
+        return vm.score(program, fields=fields, data=data, parent=parent)  # type: ignore[arg-type]
 
     return score
 
