@@ -118,13 +118,16 @@ def test_bad_lines_are_located_counted_and_exit_1(tmp_path: Path) -> None:
             {"fields": NEW_TASK, "ids": {"externalUserId": "u", "gameId": 1}},
             "x" * 200,
             {"fields": NEW_TASK},
+            '{"fields": {"user.avg_time": NaN}}',
+            '{"fields": {"user.avg_time": ' + "9" * 5000 + "}}",
         ],
     )
     code, out, err = dslc("replay", DEFAULT, path, "--max-line-bytes", "100")
     assert code == 1
     lines = err.splitlines()
     assert lines == [
-        f"{path}:2: error[{codes.EVENT_NOT_JSON}]: the line is not JSON: Expecting value",
+        f"{path}:2: error[{codes.EVENT_NOT_JSON}]: the line is not JSON: invalid JSON: "
+        f"Expecting value, column 1 [{codes.JSON_SYNTAX}]",
         f"{path}:3: error[{codes.EVENT_INVALID}]: an event is a JSON object",
         f"{path}:4: error[{codes.EVENT_INVALID}]: unknown key 'feilds' "
         "(an event has data, fields, ids, label)",
@@ -132,8 +135,11 @@ def test_bad_lines_are_located_counted_and_exit_1(tmp_path: Path) -> None:
         f"{path}:6: error[{codes.EVENT_INVALID}]: unknown id 'gameId' "
         "(ids are externalGameId, externalTaskId, externalUserId)",
         f"{path}:7: error[{codes.EVENT_LINE_TOO_LONG}]: the line is longer than 100 bytes",
+        f"{path}:9: error[{codes.EVENT_NOT_JSON}]: the line is not JSON: invalid JSON: NaN is "
+        f"not a JSON value (numbers must be finite), column 30 [{codes.JSON_SYNTAX}]",
+        f"{path}:10: error[{codes.EVENT_LINE_TOO_LONG}]: the line is longer than 100 bytes",
     ]
-    assert "2 events, 2 scored, 0 errors, 6 bad lines" in out
+    assert "2 events, 2 scored, 0 errors, 8 bad lines" in out
     assert "Traceback" not in out + err
 
 
@@ -149,6 +155,17 @@ def test_a_long_line_is_skipped_whole_and_the_next_line_read(tmp_path: Path) -> 
     assert items[0] == R.BadLine(1, codes.EVENT_LINE_TOO_LONG, "the line is longer than 64 bytes")
     assert isinstance(items[1], R.Event) and items[1].line == 2
     assert len(items) == 2
+
+
+def test_a_line_is_read_by_the_one_json_reader() -> None:
+    huge = R.parse_event(b'{"fields": {"x": ' + b"9" * 5000 + b"}}", 1)
+    assert isinstance(huge, R.BadLine) and huge.code == codes.EVENT_NOT_JSON
+    assert huge.message.endswith(f"[{codes.JSON_NUMBER_TOO_LONG}]")
+    not_utf8 = R.parse_event(b'{"fields": {"x": "\xff"}}', 2)
+    assert isinstance(not_utf8, R.BadLine) and not_utf8.code == codes.EVENT_NOT_JSON
+    lone = R.parse_event(b'{"fields": {"x": "\\ud800"}}', 3)
+    assert isinstance(lone, R.BadLine)
+    assert lone.message.endswith(f"[{codes.STRING_NOT_UNICODE}]")
 
 
 def test_ids_join_the_fields_and_must_agree() -> None:
