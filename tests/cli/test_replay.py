@@ -318,3 +318,42 @@ def test_quantiles_agree_with_statistics(values: list[float]) -> None:
             assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
     assert R.quantile(ordered, 0) == ordered[0]
     assert R.quantile(ordered, 1) == ordered[-1]
+
+
+_EVENT_OR_JUNK = st.one_of(
+    st.builds(
+        lambda n, avg: json.dumps(
+            {
+                "fields": {
+                    "task.measurements_count": n,
+                    "user.measurements_count": 6,
+                    "user.avg_time": avg,
+                    "all.avg_time": 20,
+                }
+            }
+        ),
+        st.integers(0, 5),
+        st.one_of(st.none(), st.integers(0, 40)),
+    ),
+    st.text(max_size=30).filter(lambda t: "\n" not in t and "\r" not in t),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_EVENT_OR_JUNK, max_size=30))
+def test_every_line_is_counted_once_and_a_version_against_itself_changes_nothing(
+    lines: list[str],
+) -> None:
+    import vm
+    from dslc.sources import compile_source, read_strategy
+
+    program = vm.load(compile_source(read_strategy(DEFAULT)).data)
+    scorer = R.scorer_for(program)
+    raw = "".join(line + "\n" for line in lines).encode("utf-8")
+    summary = R.replay(R.parse_lines(io.BytesIO(raw)), scorer)
+    non_blank = sum(1 for line in raw.split(b"\n")[:-1] if line.strip())
+    assert summary.events + sum(summary.bad_lines.values()) == non_blank
+    assert sum(summary.cases.values()) + sum(summary.errors.values()) == summary.events
+    same = R.diff(R.parse_lines(io.BytesIO(raw)), scorer, scorer)
+    assert same.changed == 0 and not same.groups
+    assert same.old.cases == summary.cases
