@@ -64,7 +64,7 @@ def test_every_command_has_help() -> None:
     names = store_group.list_commands(ctx)  # the group loads its commands lazily
     assert set(names) == {
         "init", "create", "update", "publish", "archive", "list", "versions",
-        "rollback", "show", "import", "build-cache", "score", "watch",
+        "rollback", "show", "import", "build-cache", "score", "watch", "replay", "diff",
     }  # fmt: skip
     for name in names:
         command = store_group.get_command(ctx, name)
