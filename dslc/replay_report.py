@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import click
 
+from dslc import codes
 from dslc import replay as R
 from dslc.replay_plot import PlotError, check_target, write_plot
 
@@ -33,20 +34,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ReplayError(Exception):
     """A replay that cannot start (unreadable log, bad plot target)."""
 
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
 
 def check_inputs(events_path: str, plot: str | None) -> None:
     """Everything refusable before scoring: the log is a readable file, the
     plot target is writable by a known backend."""
     path = Path(events_path)
     if not path.is_file():
-        raise ReplayError(f"{events_path}: no such events file")
+        raise ReplayError(codes.FILE_UNREADABLE, f"{events_path}: no such events file")
     if not os.access(path, os.R_OK):
-        raise ReplayError(f"{events_path}: cannot read the events file")
+        raise ReplayError(codes.FILE_UNREADABLE, f"{events_path}: cannot read the events file")
     if plot is not None:
         try:
             check_target(plot)
         except PlotError as exc:
-            raise ReplayError(str(exc)) from None
+            raise ReplayError(codes.USAGE, str(exc)) from None
 
 
 @contextmanager

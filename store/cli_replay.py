@@ -48,7 +48,7 @@ def _finish(run: Callable[[], int]) -> None:
     try:
         code = run()
     except ReplayError as exc:
-        raise StoreCliError(str(exc)) from exc
+        raise StoreCliError(str(exc), exc.code) from exc
     sys.exit(code)
 
 

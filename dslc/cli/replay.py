@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from dslc import codes
 from dslc import replay as R
 from dslc.cli.common import fail, fail_compile
 from dslc.cli.execute import declared_parent
@@ -30,7 +31,7 @@ def load_scorer(path: str) -> R.Scorer:
             if "@" in path
             else ""
         )
-        fail(f"{path}: no such strategy file{hint}")
+        fail(codes.FILE_UNREADABLE, f"no such strategy file{hint}", path)
     src = None
     try:
         if kind_of(path) == "image":
@@ -43,16 +44,24 @@ def load_scorer(path: str) -> R.Scorer:
     try:
         program = load(image)
     except VerifyError as exc:
-        fail(f"{path}: not a valid image: {exc}")
+        fail(codes.IMAGE_INVALID, f"not a valid image: {exc}", path)
     parent_id = declared_parent(src)
     parent = None
     if parent_id is not None:
         try:
             parent = DEFAULT_REGISTRY.get(parent_id)
         except UnknownBuiltinError:
-            fail(f"{path} extends {parent_id!r}, which is not a built-in of this VM")
+            fail(
+                codes.UNKNOWN_BUILTIN,
+                f"extends {parent_id!r}, which is not a built-in of this VM",
+                path,
+            )
     elif program.has_pre or program.has_post:
-        fail(f"{path} has rules before or after a parent but names none: it cannot be replayed")
+        fail(
+            codes.USAGE,
+            "has rules before or after a parent but names none: it cannot be replayed",
+            path,
+        )
     return R.scorer_for(program, parent)
 
 
@@ -124,9 +133,9 @@ def _exit(run: Callable[[], int]) -> None:
     try:
         code = run()
     except ReplayError as exc:
-        fail(str(exc))
+        fail(exc.code, str(exc))
     except OSError as exc:
-        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+        fail(codes.FILE_UNREADABLE, str(exc.strerror or exc), str(exc.filename or "") or None)
     sys.exit(code)
 
 
