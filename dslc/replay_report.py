@@ -34,9 +34,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 class ReplayError(Exception):
     """A replay that cannot start (unreadable log, bad plot target)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, where: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.where = where
 
 
 def check_inputs(events_path: str, plot: str | None) -> None:
@@ -44,9 +45,9 @@ def check_inputs(events_path: str, plot: str | None) -> None:
     plot target is writable by a known backend."""
     path = Path(events_path)
     if not path.is_file():
-        raise ReplayError(codes.FILE_UNREADABLE, f"{events_path}: no such events file")
+        raise ReplayError(codes.FILE_UNREADABLE, "no such events file", events_path)
     if not os.access(path, os.R_OK):
-        raise ReplayError(codes.FILE_UNREADABLE, f"{events_path}: cannot read the events file")
+        raise ReplayError(codes.FILE_UNREADABLE, "cannot read the events file", events_path)
     if plot is not None:
         try:
             check_target(plot)

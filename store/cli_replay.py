@@ -48,7 +48,8 @@ def _finish(run: Callable[[], int]) -> None:
     try:
         code = run()
     except ReplayError as exc:
-        raise StoreCliError(str(exc), exc.code) from exc
+        where = f"{exc.where}: " if exc.where else ""
+        raise StoreCliError(f"{where}{exc}", exc.code) from exc
     sys.exit(code)
 
 

@@ -133,7 +133,7 @@ def _exit(run: Callable[[], int]) -> None:
     try:
         code = run()
     except ReplayError as exc:
-        fail(exc.code, str(exc))
+        fail(exc.code, str(exc), exc.where)
     except OSError as exc:
         fail(codes.FILE_UNREADABLE, str(exc.strerror or exc), str(exc.filename or "") or None)
     sys.exit(code)
