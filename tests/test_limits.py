@@ -137,3 +137,21 @@ def test_check_refuses_an_oversized_file_with_its_name(
     assert result.exit_code == 1
     assert f"{path}: error[{codes.SOURCE_TOO_LARGE}]" in result.output
     assert "DSLC_MAX_SOURCE_BYTES" in result.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "strategy x\nextends default\n\nparent variables\n    A = -1\n",
+        "strategy x\nrule r when max(1, -2) > 0 then stop\n",
+    ],
+)
+def test_a_sign_after_equals_or_a_comma_is_no_subtraction(text: str) -> None:
+    """Found by the property above: ``-`` after ``=`` or ``,`` is a sign."""
+    floor, _ = node_floor(text)
+    built, diags = parse_built(text, "sign.strat")
+    assert built is not None, diags
+    program = fill_ids(built.program)
+    # The floor is a lower bound of the validator's count (never above it).
+    if floor > 1:
+        assert codes.NODE_LIMIT in {d.code for d in validate(program, max_nodes=floor - 1)}

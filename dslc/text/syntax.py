@@ -455,8 +455,10 @@ def _bad_string(source: str, pos: int, filename: str | None) -> Diagnostic:
 # numbers (so the sign of an exponent is no operator), words, operators.
 _SCAN = re.compile(
     r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?'
-    r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*|<=|>=|==|!=|[-+*/<>()]"
+    r"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*|<=|>=|==|!=|[-+*/<>()=,]"
 )
+# ``=`` and ``,`` are scanned only so that a sign after them (``A = -1``,
+# ``max(1, -2)``) is not taken for a subtraction.
 # Each of these words makes a node of its own that the validator counts: a
 # rule, a statement, the first operand of a condition (``when``, ``else
 # when``), one more operand of an ``and``/``or`` chain.
