@@ -18,6 +18,9 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "1. Check every example strategy (text and JSON)"
 $dslc check examples/
 
+step "1b. Run the examples' strategy tests (NAME.test.json), with rule coverage"
+$dslc test examples/ --no-coverage
+
 step "2. Compile one to a verified image and show its bytecode"
 $dslc compile examples/tiered_reward.strat -o "$demo/tiered_reward.sbc"
 $dslc verify "$demo/tiered_reward.sbc"
