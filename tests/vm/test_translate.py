@@ -28,6 +28,33 @@ from vm.translate import Declined, translate
 RESULT_KEYS = ("points", "case_name", "callback_data", "working_data", "vetoed")
 
 
+def one_rule(when: dict[str, Any], points: object = None) -> vm.Program:
+    """A program of one rule: ``when`` -> points (a literal 1, or an expression)."""
+    value = {"type": "literal", "value": 1} if points is None else points
+    return vm.load(
+        dslc.compile_json(
+            {
+                "type": "program",
+                "rules": [
+                    {
+                        "type": "rule",
+                        "when": when,
+                        "then": [{"type": "assign_points", "value": value, "case_name": "x"}],
+                    }
+                ],
+            }
+        )
+    )
+
+
+def field(path: str) -> dict[str, Any]:
+    return {"type": "field", "path": path}
+
+
+def compare(op: str, left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "compare", "op": op, "left": left, "right": right}
+
+
 class Recording:
     """A field source that records every fetch, in order."""
 
@@ -179,26 +206,7 @@ def test_hostile_strings_stay_constants() -> None:
 
 
 def test_a_tight_budget_runs_on_the_vm() -> None:
-    program = vm.load(
-        dslc.compile_json(
-            {
-                "type": "program",
-                "rules": [
-                    {
-                        "type": "rule",
-                        "when": {"type": "field", "path": "data.x"},
-                        "then": [
-                            {
-                                "type": "assign_points",
-                                "value": {"type": "literal", "value": 1},
-                                "case_name": "x",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    program = one_rule(field("data.x"))
     with pytest.raises(vm.ExecutionError) as info:
         vm.run(program, data={"x": True}, budget=1)
     assert info.value.code == "DSL_LIMIT_EXCEEDED"
@@ -206,31 +214,7 @@ def test_a_tight_budget_runs_on_the_vm() -> None:
 
 
 def test_a_failing_host_is_asked_once() -> None:
-    program = vm.load(
-        dslc.compile_json(
-            {
-                "type": "program",
-                "rules": [
-                    {
-                        "type": "rule",
-                        "when": {
-                            "type": "compare",
-                            "op": ">",
-                            "left": {"type": "field", "path": "user.avg_time"},
-                            "right": {"type": "field", "path": "all.avg_time"},
-                        },
-                        "then": [
-                            {
-                                "type": "assign_points",
-                                "value": {"type": "literal", "value": 1},
-                                "case_name": "x",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    program = one_rule(compare(">", field("user.avg_time"), field("all.avg_time")))
 
     class Boom(Exception):
         pass
@@ -260,31 +244,7 @@ def test_a_host_value_that_raises_gets_the_vm_outcome() -> None:
 
         __gt__ = __lt__
 
-    program = vm.load(
-        dslc.compile_json(
-            {
-                "type": "program",
-                "rules": [
-                    {
-                        "type": "rule",
-                        "when": {
-                            "type": "compare",
-                            "op": "<",
-                            "left": {"type": "field", "path": "user.avg_time"},
-                            "right": {"type": "literal", "value": 3},
-                        },
-                        "then": [
-                            {
-                                "type": "assign_points",
-                                "value": {"type": "literal", "value": 1},
-                                "case_name": "x",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    program = one_rule(compare("<", field("user.avg_time"), {"type": "literal", "value": 3}))
     fields = {"user.avg_time": Odd()}
 
     def catch(fn: Any) -> str:
@@ -364,41 +324,19 @@ def test_translated_runs_agree_with_the_vm_on_random_programs(
 
 @given(st.sampled_from([0, 1, 2**63 - 1, -(2**63), 1.5, float("inf"), float("nan"), "s", None]))
 def test_arithmetic_guards_match_the_vm(value: object) -> None:
-    program = vm.load(
-        dslc.compile_json(
-            {
-                "type": "program",
-                "rules": [
-                    {
-                        "type": "rule",
-                        "when": {
-                            "type": "compare",
-                            "op": ">",
-                            "left": {
-                                "type": "arith",
-                                "op": "+",
-                                "left": {"type": "field", "path": "user.avg_time"},
-                                "right": {"type": "field", "path": "all.avg_time"},
-                            },
-                            "right": {"type": "literal", "value": 0},
-                        },
-                        "then": [
-                            {
-                                "type": "assign_points",
-                                "value": {
-                                    "type": "arith",
-                                    "op": "*",
-                                    "left": {"type": "field", "path": "user.avg_time"},
-                                    "right": {"type": "literal", "value": 2},
-                                },
-                                "case_name": "x",
-                            }
-                        ],
-                    }
-                ],
-            }
-        )
-    )
+    total = {
+        "type": "arith",
+        "op": "+",
+        "left": field("user.avg_time"),
+        "right": field("all.avg_time"),
+    }
+    double = {
+        "type": "arith",
+        "op": "*",
+        "left": field("user.avg_time"),
+        "right": {"type": "literal", "value": 2},
+    }
+    program = one_rule(compare(">", total, {"type": "literal", "value": 0}), double)
     fields = {"user.avg_time": value, "all.avg_time": 1}
     assert agree(
         outcome(vm.run, program, fields=fields), outcome(run_reference, program, fields=fields)
