@@ -53,6 +53,7 @@ from dslc.sources import (
     compile_source,
     read_strategy,
 )
+from dslc.walk import walk
 
 TEST_SUFFIX = ".test.json"
 MAX_TEST_FILE_BYTES = 8 << 20
@@ -137,13 +138,19 @@ class FileResult:
 
 
 def find_test_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The test files named, found under directories (hidden folders and
-    virtual envs skipped), or beside the strategies named."""
+    """The test files named, found under directories (walked as ``dslc
+    check`` walks them: dslc.walk), or beside the strategies named."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(_walk(path))
+            unreadable: list[OSError] = []
+            found.extend(walk([path], (TEST_SUFFIX,), unreadable))
+            if unreadable:
+                bad = unreadable[0]
+                raise _refuse(
+                    str(bad.filename or path), "", f"cannot read the folder: {bad.strerror}"
+                )
         elif path.name.endswith(TEST_SUFFIX):
             found.append(path)
         else:
@@ -159,21 +166,6 @@ def find_test_files(paths: Iterable[str | Path]) -> list[Path]:
             seen.add(key)
             unique.append(p)
     return unique
-
-
-_SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
-
-
-def _walk(root: Path) -> list[Path]:
-    out = []
-    for path in sorted(root.iterdir()):
-        if path.name.startswith(".") or path.name in _SKIPPED_DIRS:
-            continue
-        if path.is_dir() and not path.is_symlink():
-            out.extend(_walk(path))
-        elif path.is_file() and path.name.endswith(TEST_SUFFIX):
-            out.append(path)
-    return out
 
 
 def read_test_file(path: Path) -> TestFile:

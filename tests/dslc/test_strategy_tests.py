@@ -7,6 +7,7 @@ import json
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -149,3 +150,25 @@ def test_a_strategy_without_tests_is_an_error(tmp_path: Path) -> None:
 def test_test_files_are_not_strategies() -> None:
     with pytest.raises(NotAStrategy):
         read_strategy(EXAMPLES / "default.test.json")
+
+
+def test_folders_are_walked_as_check_walks_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, [{"fields": {"user.avg_time": 3}, "expect": {"points": 5}}])
+    hidden = tmp_path / ".venv"
+    hidden.mkdir()
+    (hidden / "x.test.json").write_text("not json", encoding="utf-8")
+    code, out = run("test", str(tmp_path))
+    assert code == 0 and out.rstrip().splitlines()[-1] == "1 passed, 0 failed"
+
+    import dslc.walk
+
+    def unreadable(top: str, onerror: Any = None, **_kw: Any) -> Any:
+        onerror(PermissionError(13, "Permission denied", str(top)))
+        return iter(())
+
+    monkeypatch.setattr(dslc.walk.os, "walk", unreadable)
+    code, out = run("test", str(tmp_path))
+    assert code == 1
+    assert f"{tmp_path}:/: error[DSLC_TEST_FILE_INVALID]: cannot read the folder" in out
